@@ -1,0 +1,2 @@
+import StackBackupKit
+print(StackBackupVersion.current)
