@@ -1,0 +1,60 @@
+// Storage: where repository files live. A `Backend` knows nothing of
+// encryption or formats; it stores immutable named files atomically.
+// `LocalBackend` is a folder; `MemoryBackend` serves tests. An object-store
+// backend implements the same contract (see `BackendContract` in tests).
+
+/// A place that stores repository files.
+///
+/// Contract (every implementation):
+/// - `save` is atomic: a reader sees the whole file or no file, also after a crash.
+///   It never replaces an existing file: it throws `BackendError.alreadyExists`.
+///   When `save` returns, the file is durable.
+/// - `load` returns exactly the stored bytes, or throws `.notFound`.
+/// - `list` returns every file of a kind with its size, in no particular order.
+/// - `remove` of a missing file throws `.notFound`.
+/// - Implementations are safe to call from several threads at once.
+public protocol Backend: Sendable {
+    /// Where it is, for messages (a path or URL without credentials).
+    var location: String { get }
+    /// Whether the repository's `config` file exists.
+    func exists(_ handle: Handle) throws -> Bool
+    func save(_ handle: Handle, _ bytes: [UInt8]) throws
+    func load(_ handle: Handle) throws -> [UInt8]
+    func load(_ handle: Handle, offset: Int, length: Int) throws -> [UInt8]
+    func size(_ handle: Handle) throws -> Int
+    func list(_ kind: FileKind) throws -> [(name: String, size: Int)]
+    func remove(_ handle: Handle) throws
+}
+
+/// A storage failure. `isRetryable` says whether trying again can help.
+public struct BackendError: Error, CustomStringConvertible, Sendable {
+    public enum Code: Sendable, Equatable {
+        case notFound
+        case alreadyExists
+        case permissionDenied
+        case io
+        case shortRead
+    }
+
+    public let code: Code
+    public let path: String
+    public let reason: String
+
+    public init(_ code: Code, path: String, reason: String) {
+        self.code = code
+        self.path = path
+        self.reason = reason
+    }
+
+    public var isRetryable: Bool { code == .io }
+
+    public var description: String {
+        switch code {
+        case .notFound: "\(path) does not exist"
+        case .alreadyExists: "\(path) already exists; repository files are never overwritten"
+        case .permissionDenied: "no permission to access \(path): \(reason); run as a user who may read and write the repository"
+        case .io: "I/O error on \(path): \(reason)"
+        case .shortRead: "\(path) is shorter than expected: \(reason); the file is truncated, run `stackbackup verify`"
+        }
+    }
+}
