@@ -5,10 +5,10 @@ extension Repository {
     /// written. Thread-safe; see the type's contract about durability.
     public func saveBlob(_ type: BlobType, bytes: UnsafeRawBufferPointer) throws -> SavedBlob {
         let writer = try borrowWriter()
-        defer { lock.withLock { idleWriters.append(writer) } }
+        defer { mutex.withLock { idleWriters.append(writer) } }
         let id = writer.hmac.authenticate(bytes)
         let blobKey = MasterIndex.BlobKey(id: id, type: type)
-        let isNew = lock.withLock { () -> Bool in
+        let isNew = mutex.withLock { () -> Bool in
             if index.contains(type, id) || inFlight.contains(blobKey) {
                 statsValue.blobsDeduplicated += 1
                 return false
@@ -23,13 +23,13 @@ extension Repository {
         } catch {
             // The pack may be half-written: drop it and everything it held.
             let lost = writer.discardPack()
-            lock.withLock {
+            mutex.withLock {
                 inFlight.remove(blobKey)
                 forget(lost, because: error)
             }
             throw error
         }
-        lock.withLock {
+        mutex.withLock {
             statsValue.bytesAdded += Int64(entry.storedLength)
             statsValue.blobsAdded += 1
         }
@@ -41,7 +41,7 @@ extension Repository {
 
     /// Loads and verifies one blob: tag, decompression, and its id recomputed.
     public func loadBlob(_ type: BlobType, id: ObjectID) throws -> [UInt8] {
-        guard let location = lock.withLock({ index.location(type, id) }) else {
+        guard let location = mutex.withLock({ index.location(type, id) }) else {
             throw RepositoryError(.notFound, "\(type) blob \(id.short) is not in the index of \(backend.location); run `stackbackup verify` to check the repository")
         }
         let handle = Handle(.pack, location.pack)
@@ -57,7 +57,7 @@ extension Repository {
 
     /// Whether a blob is indexed, or was saved by this instance and awaits its pack.
     public func hasBlob(_ type: BlobType, id: ObjectID) -> Bool {
-        lock.withLock { index.contains(type, id) || inFlight.contains(MasterIndex.BlobKey(id: id, type: type)) }
+        mutex.withLock { index.contains(type, id) || inFlight.contains(MasterIndex.BlobKey(id: id, type: type)) }
     }
 
     /// Decrypts, decompresses and verifies one sealed blob (shared with the checker).
@@ -93,9 +93,9 @@ extension Repository {
     // MARK: - Writers and packs
 
     func borrowWriter() throws -> BlobWriter {
-        if let writer = lock.withLock({ idleWriters.popLast() }) { return writer }
+        if let writer = mutex.withLock({ idleWriters.popLast() }) { return writer }
         let writer = try BlobWriter(key: key, packSize: config.packSize, compressionLevel: config.compressionLevel)
-        lock.withLock { allWriters.append(writer) }
+        mutex.withLock { allWriters.append(writer) }
         return writer
     }
 
@@ -107,7 +107,7 @@ extension Repository {
             finished = try writer.finishPack()
         } catch {
             let lost = writer.discardPack()
-            lock.withLock { forget(lost, because: error) }
+            mutex.withLock { forget(lost, because: error) }
             throw error
         }
         guard let finished else { return }
@@ -117,11 +117,11 @@ extension Repository {
         } catch let error as BackendError where error.code == .alreadyExists {
             // Same SHA-256, same bytes: already stored.
         } catch {
-            lock.withLock { forget(finished.entries, because: error) }
+            mutex.withLock { forget(finished.entries, because: error) }
             throw error
         }
         let record = IndexSegment.PackRecord(id: id, salt: finished.salt, size: finished.bytes.count, entries: finished.entries)
-        let segmentPacks = lock.withLock { () -> [IndexSegment.PackRecord] in
+        let segmentPacks = mutex.withLock { () -> [IndexSegment.PackRecord] in
             try? index.add(IndexSegment(packs: [record]), name: nil, object: "new pack \(id.short)")
             for entry in finished.entries {
                 inFlight.remove(MasterIndex.BlobKey(id: entry.id, type: entry.type))
@@ -135,7 +135,7 @@ extension Repository {
         try writeSegment(segmentPacks)
     }
 
-    /// Records blobs that were reported saved but never reached storage. Call with `lock` held.
+    /// Records blobs that were reported saved but never reached storage. Call with `mutex` held.
     private func forget(_ entries: [Pack.Entry], because error: Error) {
         guard !entries.isEmpty else { return }
         for entry in entries {

@@ -28,7 +28,7 @@ public final class Repository: BlobStore, @unchecked Sendable {
     let key: MasterKey
 
     /// Guards everything below.
-    let lock = NSLock()
+    let mutex = NSLock()
     var index = MasterIndex()
     var inFlight: Set<MasterIndex.BlobKey> = []
     var idleWriters: [BlobWriter] = []
@@ -141,7 +141,7 @@ public final class Repository: BlobStore, @unchecked Sendable {
                 damaged.append((id.hex, "\(error)"))
             }
         }
-        lock.withLock {
+        mutex.withLock {
             // Packs written by this instance but not yet in a segment stay known.
             if !pendingPacks.isEmpty {
                 try? fresh.add(IndexSegment(packs: pendingPacks), name: nil, object: "pending index")
@@ -152,28 +152,28 @@ public final class Repository: BlobStore, @unchecked Sendable {
     }
 
     /// Index segments that could not be loaded, with the reason.
-    public var damagedIndexSegments: [(name: String, error: String)] { lock.withLock { damagedSegments } }
+    public var damagedIndexSegments: [(name: String, error: String)] { mutex.withLock { damagedSegments } }
 
     /// A copy of the in-memory index.
-    public var currentIndex: MasterIndex { lock.withLock { index } }
+    public var currentIndex: MasterIndex { mutex.withLock { index } }
 
-    public var stats: RepositoryStats { lock.withLock { statsValue } }
+    public var stats: RepositoryStats { mutex.withLock { statsValue } }
 
-    public func resetStats() { lock.withLock { statsValue = RepositoryStats() } }
+    public func resetStats() { mutex.withLock { statsValue = RepositoryStats() } }
 
     /// Finishes every open pack and writes the pending index segment. Call
     /// when no `saveBlob` is running.
     public func flush() throws {
-        let writers = lock.withLock { allWriters }
+        let writers = mutex.withLock { allWriters }
         for writer in writers {
             try writePack(of: writer)
         }
-        let packs = lock.withLock { () -> [IndexSegment.PackRecord] in
+        let packs = mutex.withLock { () -> [IndexSegment.PackRecord] in
             defer { pendingPacks = [] }
             return pendingPacks
         }
         try writeSegment(packs)
-        if let lost = lock.withLock({ lostBlobs }) { throw lost }
+        if let lost = mutex.withLock({ lostBlobs }) { throw lost }
     }
 
     // MARK: - Sealed documents
@@ -206,12 +206,12 @@ public final class Repository: BlobStore, @unchecked Sendable {
         guard !packs.isEmpty else { return }
         do {
             let id = try saveDocument(try DocumentJSON.encode(IndexSegment(packs: packs)), kind: .index)
-            lock.withLock {
+            mutex.withLock {
                 statsValue.indexSegmentsWritten += 1
                 index.markSegment(id)
             }
         } catch {
-            lock.withLock { pendingPacks = packs + pendingPacks }
+            mutex.withLock { pendingPacks = packs + pendingPacks }
             throw error
         }
     }
