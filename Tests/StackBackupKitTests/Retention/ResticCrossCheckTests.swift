@@ -109,6 +109,7 @@ import Testing
         env["RESTIC_PASSWORD_FILE"] = nil
         env["RESTIC_PASSWORD_COMMAND"] = nil
         try Self.restic(["init", "-q"], env: env)
+        let backupEnv = env
 
         // Backups take shared locks, so a few can run at once.
         let group = DispatchGroup()
@@ -121,7 +122,7 @@ import Testing
                 defer { slots.signal(); group.leave() }
                 var args = ["backup", "-q", "--time", time, "--host", "h"]
                 for tag in tags { args += ["--tag", tag] }
-                do { try Self.restic(args + [dir.sub("data")], env: env) } catch { errors.append(error) }
+                do { try Self.restic(args + [dir.sub("data")], env: backupEnv) } catch { errors.append(error) }
             }
         }
         group.wait()
