@@ -175,7 +175,7 @@ public struct ConfigCheck {
             let apps = databases.filter { $0 == "immich" || $0 == "umami" }
             guard !apps.isEmpty else { return }
             let covered = config.volumes.contains { volume in
-                let text = (volume.name + " " + volume.path).lowercased()
+                let text = (volume.name + " " + (volume.path as NSString).lastPathComponent).lowercased()
                 if text.contains("compose") || text.contains("stack") { return true }
                 return ConfigCheck.composeFiles.contains { fm.fileExists(atPath: volume.path + "/" + $0) }
             }
