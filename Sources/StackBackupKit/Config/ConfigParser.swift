@@ -1,0 +1,255 @@
+import Foundation
+import Yams
+
+/// Builds a `StackConfig` from a composed YAML tree, one section at a time.
+struct ConfigParser {
+    static let topKeys = ["repository", "password_file", "postgres", "volumes", "retention", "prune_every",
+                          "status_file", "metrics_file", "hooks", "maintenance"]
+    static let postgresKeys = ["host", "port", "user", "dbname", "password_file", "sslmode", "connect_timeout",
+                               "databases", "jobs", "pg_dump", "lock_timeout"]
+    static let volumeKeys = ["path", "exclude", "sqlite", "one_file_system"]
+
+    let file: String
+    let reader: YAMLReader
+    let baseFolder: String
+
+    init(file: String) {
+        self.file = file
+        reader = YAMLReader(file: file)
+        let folder = (file as NSString).deletingLastPathComponent
+        baseFolder = folder.isEmpty ? FileManager.default.currentDirectoryPath : folder
+    }
+
+    func parse(_ yaml: String) throws -> StackConfig {
+        var config = StackConfig(file: file)
+        guard let root = try reader.compose(yaml), !reader.isNull(root) else { return config }
+        let mapping = try reader.mapping(root, "the top level")
+        for entry in try reader.entries(mapping, allowed: Self.topKeys, context: "the top level") {
+            let value = entry.value
+            if let line = entry.keyNode.mark?.line { config.lines[entry.key] = line }
+            switch entry.key {
+            case "repository":
+                config.repository = try reader.string(value, entry.key).map(resolveLocation)
+            case "password_file":
+                config.passwordFile = try path(value, entry.key)
+            case "postgres":
+                config.postgres = try postgres(value, lines: &config.lines)
+            case "volumes":
+                config.volumes = try volumes(value, lines: &config.lines)
+            case "retention":
+                (config.retention, config.retentionFile) = try retention(value, keyNode: entry.keyNode)
+            case "prune_every":
+                config.pruneEvery = try reader.interval(value, entry.key)
+                if config.pruneEvery == 0 {
+                    throw reader.error(value, "'prune_every' must be longer than 0; leave it out to never prune from `run`")
+                }
+            case "status_file":
+                config.statusFile = try path(value, entry.key)
+            case "metrics_file":
+                config.metricsFile = try path(value, entry.key)
+            case "hooks":
+                config.hooks = try hooks(value)
+            default:
+                config.maintenance = try maintenance(value)
+            }
+        }
+        return config
+    }
+
+    // MARK: Paths
+
+    func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (baseFolder as NSString).appendingPathComponent(path)
+    }
+
+    /// A repository location: a URL-like "scheme:…" stays as written, a path is resolved.
+    func resolveLocation(_ text: String) -> String {
+        if let colon = text.firstIndex(of: ":"), !text.hasPrefix("/"),
+           text[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }), text.distance(from: text.startIndex, to: colon) > 1 {
+            return text
+        }
+        return resolve(text)
+    }
+
+    func path(_ node: YAMLNode, _ key: String) throws -> String? {
+        guard let text = try reader.string(node, key) else { return nil }
+        guard !text.isEmpty else { return nil }
+        return resolve(text)
+    }
+
+    // MARK: Sections
+
+    func postgres(_ node: YAMLNode, lines: inout [String: Int]) throws -> PostgresSettings {
+        var settings = PostgresSettings()
+        if reader.isNull(node) { return settings }
+        let mapping = try reader.mapping(node, "'postgres'")
+        for entry in try reader.entries(mapping, allowed: Self.postgresKeys, context: "'postgres'") {
+            let value = entry.value, key = entry.key
+            if let line = entry.keyNode.mark?.line { lines["postgres.\(key)"] = line }
+            switch key {
+            case "host": settings.host = try reader.string(value, key)
+            case "port":
+                settings.port = try reader.int(value, key, minimum: 1)
+                if let port = settings.port, port > 65_535 {
+                    throw reader.error(value, "'port' must be a TCP port between 1 and 65535, not \(port)")
+                }
+            case "user": settings.user = try reader.string(value, key)
+            case "dbname": settings.dbname = try reader.string(value, key) ?? settings.dbname
+            case "password_file": settings.passwordFile = try path(value, key)
+            case "sslmode":
+                settings.sslMode = try reader.string(value, key)
+                if let mode = settings.sslMode, !PostgresSettings.sslModes.contains(mode) {
+                    throw reader.error(value, "'sslmode' must be one of \(PostgresSettings.sslModes.joined(separator: ", ")), not '\(mode)'")
+                }
+            case "connect_timeout":
+                if let seconds = try reader.interval(value, key) { settings.connectTimeout = max(1, Int(seconds.rounded(.up))) }
+            case "databases":
+                settings.databases = try databases(value)
+            case "jobs":
+                settings.jobs = try reader.int(value, key, minimum: 1) ?? settings.jobs
+            case "pg_dump":
+                let words: [String]
+                if case .sequence = value {
+                    words = try reader.strings(value, key)
+                } else {
+                    words = (try reader.string(value, key) ?? "").split(separator: " ").map(String.init)
+                }
+                guard !words.isEmpty else {
+                    throw reader.error(value, "'pg_dump' must name a command, e.g. pg_dump or \"docker exec -i postgres pg_dump\"")
+                }
+                settings.pgDump = words
+            default:
+                settings.lockTimeout = try reader.interval(value, key) ?? settings.lockTimeout
+            }
+        }
+        return settings
+    }
+
+    func databases(_ node: YAMLNode) throws -> [String] {
+        let names = try reader.strings(node, "databases")
+        var seen = Set<String>()
+        for name in names {
+            guard SourceName.isValid(name) else {
+                throw reader.error(node, "database name '\(name)' cannot be used as a source name; \(SourceName.rule)")
+            }
+            guard seen.insert(name).inserted else {
+                throw reader.error(node, "database '\(name)' is listed twice under 'databases'")
+            }
+        }
+        return names
+    }
+
+    func volumes(_ node: YAMLNode, lines: inout [String: Int]) throws -> [VolumeSettings] {
+        if reader.isNull(node) { return [] }
+        let mapping = try reader.mapping(node, "'volumes'")
+        var result: [VolumeSettings] = []
+        for (keyNode, value) in mapping {
+            let name = try reader.keyText(keyNode, "'volumes'")
+            guard SourceName.isValid(name) else {
+                throw reader.error(keyNode, "volume name '\(name)' is not usable; \(SourceName.rule)")
+            }
+            let keyLine = keyNode.mark?.line
+            lines["volumes.\(name)"] = keyLine
+            if case .scalar = value {
+                guard let path = try path(value, name) else {
+                    throw reader.error(keyNode, "volume '\(name)' has no path; write `\(name): /path/to/folder` or give it a 'path:'")
+                }
+                lines["volumes.\(name).path"] = value.mark?.line ?? keyLine
+                result.append(VolumeSettings(name: name, path: path))
+                continue
+            }
+            let context = "volume '\(name)'"
+            let fields = try reader.mapping(value, context)
+            var volume = VolumeSettings(name: name, path: "")
+            for entry in try reader.entries(fields, allowed: Self.volumeKeys, context: context) {
+                if let line = entry.keyNode.mark?.line { lines["volumes.\(name).\(entry.key)"] = line }
+                switch entry.key {
+                case "path": volume.path = try path(entry.value, "path") ?? ""
+                case "exclude": volume.exclude = try reader.strings(entry.value, "exclude")
+                case "sqlite": volume.sqlite = try reader.strings(entry.value, "sqlite")
+                default: volume.oneFileSystem = try reader.bool(entry.value, entry.key) ?? false
+                }
+            }
+            guard !volume.path.isEmpty else {
+                throw reader.error(keyNode, "volume '\(name)' has no 'path:'; add the folder to back up")
+            }
+            result.append(volume)
+        }
+        return result
+    }
+
+    func retention(_ node: YAMLNode, keyNode: YAMLNode) throws -> (RetentionPolicySet?, String?) {
+        if reader.isNull(node) { return (nil, nil) }
+        let mapping = try reader.mapping(node, "'retention'")
+        if let policyNode = mapping["policy"] {
+            if mapping.count > 1 {
+                throw reader.error(keyNode, "'retention' names a policy file and also has inline rules; keep one of the two")
+            }
+            guard let relative = try reader.string(policyNode, "policy"), !relative.isEmpty else {
+                throw reader.error(policyNode, "'policy' must name a retention policy file, e.g. policies/retention.yml")
+            }
+            let policyPath = resolve(relative)
+            guard FileManager.default.isReadableFile(atPath: policyPath) else {
+                throw reader.error(policyNode, "retention policy file \(policyPath) does not exist or is not readable")
+            }
+            return (try RetentionPolicySet.load(path: policyPath), policyPath)
+        }
+        let keys = try mapping.keys.map { try reader.keyText($0, "'retention'") }
+        if keys.contains(where: { RetentionPolicySet.policyKeys.contains($0) }) {
+            // Shorthand: keep_* rules directly under `retention:` are the default policy.
+            if keys.contains("default") || keys.contains("sources") {
+                throw reader.error(keyNode, "'retention' mixes keep_* rules with 'default:'/'sources:'; move the rules under 'default:'")
+            }
+            let policy = try RetentionPolicySet.parsePolicy(node, reader: reader, context: "'retention'", at: keyNode)
+            return (RetentionPolicySet(default: policy), nil)
+        }
+        return (try RetentionPolicySet.parse(node, reader: reader, context: "'retention'", extraKeys: ["policy"] + RetentionPolicySet.policyKeys), nil)
+    }
+
+    func hooks(_ node: YAMLNode) throws -> HookSettings {
+        var hooks = HookSettings()
+        if reader.isNull(node) { return hooks }
+        let mapping = try reader.mapping(node, "'hooks'")
+        for entry in try reader.entries(mapping, allowed: ["healthcheck_url"], context: "'hooks'") {
+            guard let text = try reader.string(entry.value, entry.key) else { continue }
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                  scheme == "http" || scheme == "https", url.host != nil else {
+                throw reader.error(entry.value, "'healthcheck_url' must be an http(s) URL such as https://hc-ping.com/UUID")
+            }
+            hooks.healthcheckURL = url
+        }
+        return hooks
+    }
+
+    func maintenance(_ node: YAMLNode) throws -> MaintenanceSettings {
+        var settings = MaintenanceSettings()
+        if reader.isNull(node) { return settings }
+        let mapping = try reader.mapping(node, "'maintenance'")
+        let keys = ["analyze", "vacuum", "reindex_invalid", "check"]
+        for entry in try reader.entries(mapping, allowed: keys, context: "'maintenance'") {
+            guard let text = try reader.string(entry.value, entry.key) else { continue }
+            guard let schedule = MaintenanceSchedule(rawValue: text.lowercased()) else {
+                let choices = MaintenanceSchedule.allCases.map(\.rawValue).joined(separator: ", ")
+                throw reader.error(entry.value, "'\(entry.key)' must be one of \(choices), not '\(text)'")
+            }
+            switch entry.key {
+            case "analyze": settings.analyze = schedule
+            case "vacuum": settings.vacuum = schedule
+            case "reindex_invalid": settings.reindexInvalid = schedule
+            default: settings.check = schedule
+            }
+        }
+        return settings
+    }
+}
+
+/// Source names (volumes, databases) appear in `NAME:latest` and in metrics.
+enum SourceName {
+    static let rule = "use letters, digits, '.', '_' and '-' only, starting with a letter or digit"
+
+    static func isValid(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.utf8.count <= 128 else { return false }
+        let isAlnum = { (c: Unicode.Scalar) in c.isASCII && (CharacterSet.alphanumerics.contains(c)) }
+        return isAlnum(first) && name.unicodeScalars.allSatisfy { isAlnum($0) || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// The `postgres:` section. Unset connection fields (nil) leave the choice to
+/// libpq's usual `PG*` environment variables and ~/.pgpass.
+public struct PostgresSettings: Sendable, Equatable {
+    public static let defaultDatabases = ["immich", "umami", "backend", "authelia"]
+    public static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+    public var host: String?
+    public var port: Int?
+    public var user: String?
+    /// Database for admin connections (listing databases, globals, maintenance).
+    public var dbname: String
+    public var passwordFile: String?
+    public var sslMode: String?
+    /// Seconds, passed to libpq's connect_timeout.
+    public var connectTimeout: Int
+    public var databases: [String]
+    public var jobs: Int
+    /// The pg_dump command line used for DDL, already split into arguments.
+    public var pgDump: [String]
+    /// Seconds a dump session waits for a lock before it gives up.
+    public var lockTimeout: TimeInterval
+
+    public init(
+        host: String? = nil, port: Int? = nil, user: String? = nil, dbname: String = "postgres",
+        passwordFile: String? = nil, sslMode: String? = nil, connectTimeout: Int = 10,
+        databases: [String] = PostgresSettings.defaultDatabases, jobs: Int = 2,
+        pgDump: [String] = ["pg_dump"], lockTimeout: TimeInterval = 30
+    ) {
+        self.host = host
+        self.port = port
+        self.user = user
+        self.dbname = dbname
+        self.passwordFile = passwordFile
+        self.sslMode = sslMode
+        self.connectTimeout = connectTimeout
+        self.databases = databases
+        self.jobs = jobs
+        self.pgDump = pgDump
+        self.lockTimeout = lockTimeout
+    }
+}
+
+/// One folder to snapshot, as `volumes: NAME: {...}` (or `NAME: PATH`).
+public struct VolumeSettings: Sendable, Equatable {
+    public var name: String
+    public var path: String
+    /// Globs relative to `path`, as the Volumes scanner matches them.
+    public var exclude: [String]
+    /// Globs of SQLite databases copied through SQLite's online backup API.
+    public var sqlite: [String]
+    /// Stay on the file system of `path` (do not cross mount points).
+    public var oneFileSystem: Bool
+
+    public init(name: String, path: String, exclude: [String] = [], sqlite: [String] = [], oneFileSystem: Bool = false) {
+        self.name = name
+        self.path = path
+        self.exclude = exclude
+        self.sqlite = sqlite
+        self.oneFileSystem = oneFileSystem
+    }
+}
+
+/// The `hooks:` section.
+public struct HookSettings: Sendable, Equatable {
+    /// Pinged at start (`/start`), on success (the URL) and on failure (`/fail`),
+    /// healthchecks.io style.
+    public var healthcheckURL: URL?
+
+    public init(healthcheckURL: URL? = nil) {
+        self.healthcheckURL = healthcheckURL
+    }
+}
+
+/// How often `stackbackup run` performs a maintenance task.
+public enum MaintenanceSchedule: String, Sendable, Equatable, CaseIterable {
+    case never, nightly, weekly, monthly
+
+    /// The least time between two runs of the task; nil for `never`.
+    public var interval: TimeInterval? {
+        switch self {
+        case .never: return nil
+        case .nightly: return 86_400
+        case .weekly: return 7 * 86_400
+        case .monthly: return 30 * 86_400
+        }
+    }
+}
+
+/// The `maintenance:` section. A task not named runs never: maintenance is opt-in.
+public struct MaintenanceSettings: Sendable, Equatable {
+    public var analyze: MaintenanceSchedule
+    public var vacuum: MaintenanceSchedule
+    public var reindexInvalid: MaintenanceSchedule
+    public var check: MaintenanceSchedule
+
+    public init(analyze: MaintenanceSchedule = .never, vacuum: MaintenanceSchedule = .never,
+                reindexInvalid: MaintenanceSchedule = .never, check: MaintenanceSchedule = .never) {
+        self.analyze = analyze
+        self.vacuum = vacuum
+        self.reindexInvalid = reindexInvalid
+        self.check = check
+    }
+}
