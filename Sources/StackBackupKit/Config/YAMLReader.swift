@@ -135,7 +135,7 @@ struct YAMLReader {
         if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite { return seconds }
         var total = 0.0
         var digits = ""
-        var chars = Array(trimmed)
+        let chars = Array(trimmed)
         var i = 0
         var sawUnit = false
         while i < chars.count {
@@ -165,7 +165,6 @@ struct YAMLReader {
             sawUnit = true
             i += 1
         }
-        chars.removeAll()
         return sawUnit && digits.isEmpty ? total : nil
     }
 
