@@ -144,3 +144,11 @@ extension Repository {
         lostBlobs = RepositoryError(.other, "\(entries.count) blob(s) could not be written to \(backend.location) (\(error)); the backup is incomplete, run it again")
     }
 }
+
+extension Repository {
+    /// The id a blob with this content has in this repository (keyed: it
+    /// reveals nothing about the content to someone without the key).
+    public func blobID(for bytes: UnsafeRawBufferPointer) -> ObjectID {
+        HMACSHA256(key: key.idKey).authenticate(bytes)
+    }
+}

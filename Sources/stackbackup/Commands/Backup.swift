@@ -1,0 +1,162 @@
+import ArgumentParser
+import Foundation
+import StackBackupKit
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take snapshots: databases, roles (globals), volumes from the config, or any folder.",
+        subcommands: [Volume.self, Path.self])
+}
+
+/// Options shared by every kind of backup.
+struct SnapshotOptions: ParsableArguments {
+    @Option(name: .customLong("tag"), help: ArgumentHelp("Add a tag to the snapshot (repeatable).", valueName: "tag"))
+    var tags: [String] = []
+
+    @Option(help: ArgumentHelp("Record this time instead of now, e.g. '2026-11-20 03:00:00' or ISO 8601 (for imports and tests).", valueName: "time"))
+    var time: String?
+
+    @Flag(help: "Read and chunk everything, report what would be added, write nothing.")
+    var dryRun = false
+
+    func parsedTime() throws -> Date? {
+        guard let time else { return nil }
+        if let date = Timestamp.parse(time) { return date }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .current
+        for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: time) { return date }
+        }
+        throw ValidationError("--time '\(time)' is not a time; use 'YYYY-MM-DD HH:MM:SS' (local time) or ISO 8601")
+    }
+}
+
+extension Backup {
+    struct Volume: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Back up the volumes named in the config (default: all).",
+            discussion: "Incremental: files whose size, mtime, ctime and inode are unchanged since the last snapshot of the volume are not read again.\n\n\(ExitStatus.table)")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var snapshotOptions: SnapshotOptions
+        @Argument(help: "Volume names from the config's `volumes:` (default: all).") var names: [String] = []
+
+        func run() throws {
+            let context = CommandContext(global)
+            try runCommand(context.console) {
+                let config = try context.requireConfig(for: "`backup volume`")
+                let unknown = names.filter { name in !config.volumes.contains { $0.name == name } }
+                guard unknown.isEmpty else {
+                    throw RepositoryError(.invalidArgument, "no volume named \(unknown.joined(separator: ", ")) in the config; configured: \(config.volumes.map(\.name).joined(separator: ", "))")
+                }
+                let selected = names.isEmpty ? config.volumes : config.volumes.filter { names.contains($0.name) }
+                guard !selected.isEmpty else { throw RepositoryError(.invalidArgument, "the config lists no volumes; add them under `volumes:`") }
+                let repository = try context.openRepository()
+                let time = try snapshotOptions.parsedTime()
+                var failures = 0
+                for volume in selected {
+                    var request = VolumeBackupRequest(name: volume.name, path: volume.path)
+                    request.excludes = volume.exclude
+                    request.sqliteGlobs = volume.sqlite
+                    request.oneFileSystem = volume.oneFileSystem
+                    request.tags = snapshotOptions.tags
+                    request.time = time
+                    request.dryRun = snapshotOptions.dryRun
+                    do {
+                        try BackupReporter(context).run(request, repository: repository)
+                    } catch {
+                        failures += 1
+                        context.console.error("\(volume.name): \(error)")
+                        if selected.count == 1 { throw ExitCode(ExitStatus.of(error).rawValue) }
+                    }
+                }
+                return failures == 0 ? .ok : (failures == selected.count ? .failure : .partial)
+            }
+        }
+    }
+
+    struct Path: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Back up any folder as a volume snapshot under the given name.",
+            discussion: "Example: stackbackup backup path /srv/authelia --name authelia-config\n\n\(ExitStatus.table)")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var snapshotOptions: SnapshotOptions
+        @Argument(help: "The folder to back up.") var directory: String
+        @Option(help: "The source name the snapshot is filed under (its parent is the newest snapshot of this name).") var name: String
+        @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip paths matching this glob, relative to the folder (repeatable).", valueName: "glob"))
+        var excludes: [String] = []
+        @Option(name: .customLong("sqlite"), help: ArgumentHelp("Copy SQLite files matching this glob with SQLite's online backup API (repeatable).", valueName: "glob"))
+        var sqlite: [String] = []
+        @Flag(help: "Do not cross into other file systems.") var oneFileSystem = false
+
+        func validate() throws {
+            guard !name.isEmpty, !name.contains(":"), !name.contains("/") else {
+                throw ValidationError("--name must be non-empty and contain neither ':' nor '/'")
+            }
+        }
+
+        func run() throws {
+            let context = CommandContext(global)
+            try runCommand(context.console) {
+                let repository = try context.openRepository()
+                var request = VolumeBackupRequest(name: name, path: directory)
+                request.excludes = excludes
+                request.sqliteGlobs = sqlite
+                request.oneFileSystem = oneFileSystem
+                request.tags = snapshotOptions.tags
+                request.time = try snapshotOptions.parsedTime()
+                request.dryRun = snapshotOptions.dryRun
+                try BackupReporter(context).run(request, repository: repository)
+                return .ok
+            }
+        }
+    }
+}
+
+/// Runs one volume backup with a progress line and prints its summary.
+struct BackupReporter {
+    let context: CommandContext
+    init(_ context: CommandContext) { self.context = context }
+
+    func run(_ request: VolumeBackupRequest, repository: Repository) throws {
+        let console = context.console
+        let started = Date()
+        console.info("backing up \(request.name) (\(request.path))\(request.dryRun ? " — dry run" : "")")
+        let outcome = try VolumeBackupJob.run(request, repository: repository) { p in
+            console.progress(Self.progressLine(p, since: started))
+        }
+        for warning in outcome.warnings { console.warning(warning) }
+        let s = outcome.snapshot.stats
+        if context.options.json {
+            try console.printJSON(BackupJSON(snapshot: outcome.snapshotID?.hex, source: request.name, dryRun: request.dryRun,
+                                             parent: outcome.parent?.hex, stats: s, warnings: outcome.warnings))
+        } else {
+            let id = outcome.snapshotID.map { "snapshot \($0.short) saved" } ?? "dry run: nothing written"
+            console.info("""
+            \(request.name): \(id)
+              files: \(s.filesNew) new, \(s.filesChanged) changed, \(s.filesUnchanged) unchanged; \(s.directories) folders
+              read \(Format.bytes(s.bytesRead)) of \(Format.bytes(s.bytesTotal)), added \(Format.bytes(s.bytesAdded)) to the repository \
+            in \(Format.duration(s.durationSeconds)) (\(Format.rate(s.bytesRead, s.durationSeconds)))
+            """)
+        }
+    }
+
+    static func progressLine(_ p: BackupProgress, since started: Date) -> String {
+        let elapsed = Date().timeIntervalSince(started)
+        var line = "\(p.filesDone) files, \(Format.bytes(p.bytesDone))"
+        if let total = p.bytesTotal, total > 0 {
+            let share = Double(p.bytesDone) / Double(total)
+            line += String(format: " of %@ (%.0f%%)", Format.bytes(total), share * 100)
+            if share > 0.01 { line += ", ETA " + Format.duration(elapsed / share - elapsed) }
+        }
+        return line + ", " + Format.rate(p.bytesDone, elapsed)
+    }
+}
+
+private struct BackupJSON: Encodable {
+    let snapshot: String?, source: String, dryRun: Bool, parent: String?, stats: SnapshotStats, warnings: [String]
+    enum CodingKeys: String, CodingKey { case snapshot, source, dryRun = "dry_run", parent, stats, warnings }
+}

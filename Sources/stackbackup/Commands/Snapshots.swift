@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import StackBackupKit
+
+struct Snapshots: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List snapshots, oldest first.", discussion: ExitStatus.table)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only snapshots of this source (a volume or database name, or `globals`).") var source: String?
+    @Option(help: "Only snapshots carrying this tag.") var tag: String?
+
+    func run() throws {
+        let context = CommandContext(global)
+        try runCommand(context.console) {
+            let listing = try context.openRepository().listSnapshots()
+            let records = listing.snapshots.filter { record in
+                (source == nil || record.snapshot.source == source) && (tag == nil || record.snapshot.tags.contains(tag!))
+            }
+            for damaged in listing.damaged { context.console.warning("snapshot \(damaged.name) cannot be read: \(damaged.error)") }
+            if global.json {
+                try context.console.printJSON(records.map(SnapshotJSON.init))
+            } else {
+                let rows = records.map { r in
+                    [r.id.short, Format.time(r.snapshot.time), r.snapshot.kind.rawValue, r.snapshot.source, r.snapshot.host,
+                     Format.bytes(r.snapshot.stats.bytesTotal), r.snapshot.tags.joined(separator: ",")]
+                }
+                context.console.output(Format.table(["ID", "Time", "Kind", "Source", "Host", "Size", "Tags"], rows))
+                context.console.info("\(records.count) snapshot(s)")
+            }
+            return listing.damaged.isEmpty ? .ok : .damaged
+        }
+    }
+}
+
+struct SnapshotJSON: Encodable {
+    let id: String, shortID: String, time: Date, host: String, kind: String, source: String, tags: [String]
+    let parent: String?, path: String?, root: String, stats: SnapshotStats, toolVersion: String, serverVersion: Int?
+
+    init(_ r: SnapshotRecord) {
+        let s = r.snapshot
+        id = r.id.hex; shortID = r.id.short; time = s.time; host = s.host; kind = s.kind.rawValue; source = s.source
+        tags = s.tags; parent = s.parent?.hex; path = s.path; root = s.root.hex; stats = s.stats
+        toolVersion = s.toolVersion; serverVersion = s.serverVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, shortID = "short_id", time, host, kind, source, tags, parent, path, root, stats
+        case toolVersion = "tool_version", serverVersion = "server_version"
+    }
+}

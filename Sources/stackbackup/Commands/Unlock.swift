@@ -1,0 +1,22 @@
+import ArgumentParser
+import StackBackupKit
+
+struct Unlock: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove stale locks (left by a crashed run), or all locks with --all.",
+        discussion: "A lock is stale when its process is gone on this host or it was not refreshed for 30 minutes.\n\n\(ExitStatus.table)")
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Also remove locks that look alive (only when you know no other stackbackup runs).")
+    var all = false
+
+    func run() throws {
+        let context = CommandContext(global)
+        try runCommand(context.console) {
+            let removed = try context.openRepository().removeLocks(staleOnly: !all)
+            if global.json { try context.console.printJSON(["removed": removed]) }
+            else { context.console.info(removed == 0 ? "no locks to remove" : "removed \(removed) lock(s)") }
+            return .ok
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import StackBackupKit
+
+/// The exit codes, in one place. Scripts and systemd rely on them; they are
+/// listed in the README and in every command's help.
+enum ExitStatus: Int32 {
+    case ok = 0
+    case failure = 1
+    case partial = 3
+    case noRepository = 10
+    case locked = 11
+    case wrongPassphrase = 12
+    case damaged = 13
+    case usage = 64
+    case interrupted = 130
+
+    static let table = """
+    Exit codes: 0 ok, 1 error, 3 partial failure (some sources failed), 10 no repository,
+    11 repository locked, 12 wrong passphrase, 13 integrity damage found, 64 usage error,
+    130 interrupted.
+    """
+
+    /// Maps an error from the Kit to its exit status.
+    static func of(_ error: Error) -> ExitStatus {
+        switch error {
+        case let error as RepositoryError:
+            switch error.code {
+            case .noRepository: return .noRepository
+            case .locked: return .locked
+            case .wrongPassphrase: return .wrongPassphrase
+            case .invalidArgument: return .usage
+            default: return .failure
+            }
+        case is IntegrityError: return .damaged
+        default: return .failure
+        }
+    }
+}
+
+/// Runs a command body: Kit errors become one line on stderr and the mapped
+/// exit code; ArgumentParser's own errors pass through.
+func runCommand(_ console: Console, _ body: () throws -> ExitStatus) throws {
+    let status: ExitStatus
+    do {
+        status = try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        console.error("\(error)")
+        throw ExitCode(ExitStatus.of(error).rawValue)
+    }
+    if status != .ok { throw ExitCode(status.rawValue) }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import StackBackupKit
+
+/// Options every command accepts. Every command works from these flags alone;
+/// a config file only supplies defaults.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("repo"), help: ArgumentHelp("Repository folder. Default: $STACKBACKUP_REPOSITORY, then the config's `repository`.", valueName: "path"))
+    var repository: String?
+
+    @Option(help: ArgumentHelp("File holding the repository passphrase (else $STACKBACKUP_PASSWORD_FILE, the systemd credential stackbackup-passphrase, $STACKBACKUP_PASSWORD, the config's password_file, a prompt).", valueName: "file"))
+    var passwordFile: String?
+
+    @Option(help: ArgumentHelp("Config file. Default: $STACKBACKUP_CONFIG, then /etc/stackbackup/config.yml when it exists.", valueName: "file"))
+    var config: String?
+
+    @Flag(help: "Print machine-readable JSON on stdout.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Say more: where the passphrase came from, each file, timings.")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "Print only errors and the requested data.")
+    var quiet = false
+
+    func makeConsole() -> Console { Console(json: json, quiet: quiet, verbose: verbose) }
+}
+
+/// What a command needs from its environment, resolved lazily so that
+/// commands which need no repository never ask for a passphrase.
+final class CommandContext {
+    let options: GlobalOptions
+    let console: Console
+    let environment = ProcessInfo.processInfo.environment
+    private var loadedConfig: StackConfig??
+
+    init(_ options: GlobalOptions) {
+        self.options = options
+        self.console = options.makeConsole()
+    }
+
+    var configPath: String? { StackConfig.locate(flag: options.config, environment: environment) }
+
+    /// The config when one is given or found; nil when none exists.
+    func config() throws -> StackConfig? {
+        if let loadedConfig { return loadedConfig }
+        let config = try configPath.map { try StackConfig.load(path: $0) }
+        loadedConfig = .some(config)
+        return config
+    }
+
+    func requireConfig(for purpose: String) throws -> StackConfig {
+        guard let config = try config() else {
+            throw RepositoryError(.invalidArgument, "\(purpose) needs a config file: give --config FILE or set STACKBACKUP_CONFIG (see policies/stack.example.yml)")
+        }
+        return config
+    }
+
+    func repositoryLocation() throws -> String {
+        if let repo = options.repository { return repo }
+        if let repo = environment["STACKBACKUP_REPOSITORY"], !repo.isEmpty { return repo }
+        if let repo = try config()?.repository { return repo }
+        throw RepositoryError(.invalidArgument, "no repository given: use --repo PATH, set STACKBACKUP_REPOSITORY, or set `repository:` in the config")
+    }
+
+    func backend() throws -> Backend {
+        LocalBackend(path: try repositoryLocation())
+    }
+
+    func passphrase() throws -> [UInt8] {
+        let resolved = try Passphrase.resolve(
+            flagFile: options.passwordFile,
+            configFile: try config()?.passwordFile,
+            environment: environment,
+            prompt: { try TerminalPrompt.passphrase("Repository passphrase: ") })
+        console.detail("passphrase from \(resolved.source)")
+        return resolved.bytes
+    }
+
+    func openRepository() throws -> Repository {
+        let backend = try backend()
+        guard try backend.exists(Handle(.config, "config")) else {
+            throw RepositoryError(.noRepository, "no repository at \(backend.location); create one with `stackbackup init --repo \(backend.location)`")
+        }
+        return try Repository.open(backend: backend, passphrase: try passphrase())
+    }
+}

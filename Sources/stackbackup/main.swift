@@ -1,2 +1,0 @@
-import StackBackupKit
-print(StackBackupVersion.current)
