@@ -21,7 +21,12 @@ public enum HealthCollector {
         var healths: [DatabaseHealth] = []
         var warnings: [HealthWarning] = []
         for name in names {
-            let connection = try MaintenanceConnection.open(config, database: name)
+            let connection: PGConnection
+            do {
+                connection = try MaintenanceConnection.open(config, database: name)
+            } catch let error as MaintenanceError where error.code == .unknownDatabase && databases.isEmpty {
+                continue  // dropped between listing and connecting
+            }
             try MaintenanceConnection.applyTimeouts(connection, options: options)
             if server.isEmpty {
                 let version = try connection.execute(

@@ -62,16 +62,20 @@ extension Maintenance {
             ORDER BY n.nspname, ci.relname
             """)
         let function = "\(session.escapeIdentifier(schema)).bt_index_check"
+        var targets: [(oid: String, name: String, table: String, valid: Bool)] = []
         for row in 0..<indexes.rowCount {
             guard let oid = indexes.string(row, 0), let indexSchema = indexes.string(row, 1),
                   let indexName = indexes.string(row, 2), let tableSchema = indexes.string(row, 3),
                   let tableName = indexes.string(row, 4), options.matches(schema: tableSchema, name: tableName)
             else { continue }
-            let name = "\(indexSchema).\(indexName)"
-            let table = "\(tableSchema).\(tableName)"
-            let base = MaintenanceProgress(operation: .check, database: database, object: name, position: row + 1,
-                                           count: indexes.rowCount, event: .started)
-            guard indexes.bool(row, 5) == true else {
+            targets.append((oid, "\(indexSchema).\(indexName)", "\(tableSchema).\(tableName)",
+                            indexes.bool(row, 5) == true))
+        }
+        for (offset, target) in targets.enumerated() {
+            let (oid, name, table) = (target.oid, target.name, target.table)
+            let base = MaintenanceProgress(operation: .check, database: database, object: name, position: offset + 1,
+                                           count: targets.count, event: .started)
+            guard target.valid else {
                 report.skipped.append(name)
                 self.report(base, .skipped)
                 continue

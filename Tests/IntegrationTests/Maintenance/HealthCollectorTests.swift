@@ -76,6 +76,10 @@ struct HealthCollectorTests {
             #expect(health.invalidIndexes.first?.table == "public.users")
             #expect(report.warnings.contains { $0.kind == .invalidIndex && $0.object == "public.users_email" })
 
+            // amcheck refuses invalid indexes: check lists it as skipped.
+            let check = try Maintenance(connection: config).check(database: name, installAmcheck: true)
+            #expect(check.skipped == ["public.users_email"])
+
             try setup.execute("DELETE FROM users WHERE id > 500")
             let summary = try Maintenance(connection: config).reindex(database: name, concurrently: true, invalidOnly: true)
             #expect(summary.tables.map(\.name) == ["public.users_email"])
