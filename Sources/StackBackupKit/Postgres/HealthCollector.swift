@@ -27,17 +27,20 @@ public enum HealthCollector {
             } catch let error as MaintenanceError where error.code == .unknownDatabase && databases.isEmpty {
                 continue  // dropped between listing and connecting
             }
-            try MaintenanceConnection.applyTimeouts(connection, options: options)
-            if server.isEmpty {
-                let version = try connection.execute(
-                    "SELECT current_setting('server_version'), current_setting('server_version_num')")
-                server = version.string(0, 0) ?? ""
-                serverNumber = Int(version.int(0, 1) ?? 0)
-            }
             let health: DatabaseHealth
             do {
+                try MaintenanceConnection.applyTimeouts(connection, options: options)
+                if server.isEmpty {
+                    let version = try connection.execute(
+                        "SELECT current_setting('server_version'), current_setting('server_version_num')")
+                    server = version.string(0, 0) ?? ""
+                    serverNumber = Int(version.int(0, 1) ?? 0)
+                }
                 health = try collect(name, on: connection, thresholds: thresholds)
             } catch {
+                // Listing every database: one dropped meanwhile (its sessions are
+                // terminated just before its catalog row goes) is left out.
+                if databases.isEmpty && wasDropped(name, config: config, after: error) { continue }
                 if let mapped = MaintenanceConnection.perObjectError(error, object: "database \(name)",
                                                                      action: "inspect", options: options) {
                     throw mapped
@@ -48,6 +51,15 @@ public enum HealthCollector {
             warnings += HealthWarnings.make(for: health, thresholds: thresholds)
         }
         return HealthReport(server: server, serverVersionNumber: serverNumber, databases: healths, warnings: warnings)
+    }
+
+    static func wasDropped(_ name: String, config: PGConnectionConfig, after error: Error) -> Bool {
+        let attempts = (error as? PGError)?.code == .connection ? 10 : 1
+        for attempt in 0..<attempts {
+            if attempt > 0 { Thread.sleep(forTimeInterval: 0.2) }
+            if let existing = try? MaintenanceConnection.listDatabases(config), !existing.contains(name) { return true }
+        }
+        return false
     }
 
     static func collect(_ name: String, on connection: PGConnection, thresholds: HealthThresholds) throws -> DatabaseHealth {
