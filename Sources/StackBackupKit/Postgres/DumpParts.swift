@@ -45,8 +45,9 @@ extension DumpCatalog {
         let estimated = max(1.0, Double(tuples.string(0, 0) ?? "") ?? 1)
         let wanted = Double(parts * 200)
         let percent = min(100, max(0.001, 100 * wanted / estimated))
+        // Output columns are renamed so ORDER BY sorts by the key's type, not its text.
         let sample = try connection.execute("""
-            SELECT \(keyNames.map { "\($0)::text" }.joined(separator: ", ")) FROM \(relation)
+            SELECT \(keyNames.enumerated().map { "\($1)::text AS bound\($0)" }.joined(separator: ", ")) FROM \(relation)
             TABLESAMPLE SYSTEM (\(String(format: "%.6f", percent))) REPEATABLE (7) ORDER BY \(keyNames.joined(separator: ", "))
             """)
         let count = sample.rowCount
