@@ -47,7 +47,7 @@ public final class DatabaseDumper {
         }
         let info = try admin.execute("SELECT current_setting('server_version'), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')")
         let versionString = (info.string(0, 0) ?? "").split(separator: " ").first.map(String.init) ?? ""
-        let dumpedAt = DatabaseDumper.parseUTC(info.string(0, 1)) ?? started
+        let dumpedAt = DatabaseDumper.parseUTC(info.string(0, 1)) ?? Date(timeIntervalSince1970: started.timeIntervalSince1970.rounded(.down))
 
         let schema = DumpSchema(command: options.pgDump, connection: config, lockTimeout: options.lockTimeout)
         try schema.checkVersion(serverVersion: admin.serverVersion, serverVersionString: versionString)
@@ -129,7 +129,8 @@ public final class DatabaseDumper {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS"
-        return formatter.date(from: text)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        // Whole seconds, as the manifest's ISO 8601 JSON stores them.
+        return formatter.date(from: String(text.prefix(19)))
     }
 }

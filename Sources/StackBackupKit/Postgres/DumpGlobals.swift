@@ -167,7 +167,7 @@ public final class GlobalsDumper {
         }
         try db.execute("COMMIT")
 
-        let manifest = GlobalsManifest(serverVersion: db.serverVersion, dumpedAt: DatabaseDumper.parseUTC(now.string(0, 0)) ?? Date(),
+        let manifest = GlobalsManifest(serverVersion: db.serverVersion, dumpedAt: DatabaseDumper.parseUTC(now.string(0, 0)) ?? Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
                                        includesPasswords: includesPasswords, roles: list, memberships: memberships)
         let saved = try store.saveJSON(manifest)
         return GlobalsResult(manifestID: saved.id, manifest: manifest, includesPasswords: includesPasswords, roles: list.count, warnings: warnings)

@@ -40,23 +40,29 @@ struct DumpSchema {
         return DumpSchema.stripMetaCommands(output)
     }
 
-    /// Drops psql meta-command lines pg_dump writes in plain format (`\restrict KEY`,
-    /// `\unrestrict KEY`, `\connect`): they are not SQL, and the restrict key is
-    /// random per run, which would defeat deduplication. Other lines starting with
-    /// a backslash are kept: inside a dollar-quoted function body they are code.
+    /// Drops the psql meta-commands pg_dump ≥ 15.14 wraps plain output in:
+    /// `\restrict KEY` (its first command) and the matching `\unrestrict KEY`.
+    /// They are not SQL, and the key is random per run, which would defeat
+    /// deduplication. Only these exact lines go: another line starting with a
+    /// backslash may be part of a function body or a string literal.
     static func stripMetaCommands(_ text: [UInt8]) -> [UInt8] {
-        let prefixes: [[UInt8]] = [Array("\\restrict".utf8), Array("\\unrestrict".utf8), Array("\\connect".utf8)]
+        let restrict = Array("\\restrict ".utf8)
+        var unrestrict: [UInt8]?
         var out = [UInt8]()
         out.reserveCapacity(text.count)
         var start = 0
         while start < text.count {
             let end = text[start...].firstIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? text.count
             let line = text[start..<end]
-            let isMeta = line.first == UInt8(ascii: "\\") && prefixes.contains { prefix in
-                line.count > prefix.count && line.starts(with: prefix)
-                    && [UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(line[line.startIndex + prefix.count])
+            var body = line
+            while let last = body.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { body = body.dropLast() }
+            if unrestrict == nil, body.starts(with: restrict) {
+                unrestrict = Array("\\unrestrict ".utf8) + body.dropFirst(restrict.count)
+            } else if let unrestrict, body.elementsEqual(unrestrict) {
+                // The end of the restricted section.
+            } else {
+                out.append(contentsOf: line)
             }
-            if !isMeta { out.append(contentsOf: line) }
             start = end
         }
         return out

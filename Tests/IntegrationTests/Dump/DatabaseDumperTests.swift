@@ -190,6 +190,31 @@ struct DatabaseDumperTests {
         }
     }
 
+    @Test func hugeValuesAreChunkedWithBoundedChunksAndBackslashLinesInFunctionsSurvive() throws {
+        let server = try #require(try TestPostgres.requireServer())
+        try TestPostgres.withScratchDatabase(prefix: "dump_huge") { db in
+            let setup = try PGConnection.connect(db)
+            try setup.execute("""
+                CREATE TABLE blobs (id int PRIMARY KEY, body text);
+                INSERT INTO blobs SELECT 1, repeat(md5('a'), 20 * 1024 * 1024 / 32);
+                INSERT INTO blobs SELECT i, 'small ' || i FROM generate_series(2, 100) AS i;
+                CREATE FUNCTION odd() RETURNS text LANGUAGE sql AS $$ SELECT '
+                \\connect is text in this literal' $$;
+                """)
+            let store = DumpTestStore()
+            let options = try dumpOptions()
+            let manifest = try DatabaseDumper(connection: server, store: store, options: options).dump(database: db.database ?? "").manifest
+            let table = try #require(manifest.tables.first)
+            #expect(table.rows == 100)
+            #expect(table.bytes > 20 << 20)
+            for chunk in table.parts[0].chunks {
+                #expect(try store.loadBlob(.data, id: chunk).count <= options.chunker.maxSize * 4)
+            }
+            #expect(SHA256.hash(try store.stream(table.parts[0].chunks)).hex == table.parts[0].digest)
+            #expect(try store.text(manifest.preData).contains("\n\\connect is text in this literal"))
+        }
+    }
+
     @Test func olderPgDumpIsRefusedWithHowToFixIt() throws {
         let server = try #require(try TestPostgres.requireServer())
         let dir = TemporaryDirectory()
