@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for tests.
+#
+#   scripts/pg-cluster.sh start DIR   initdb + start a cluster under DIR (created if
+#                                     missing); prints eval-able `export PG...` lines
+#   scripts/pg-cluster.sh env DIR     prints the same lines for a running cluster
+#   scripts/pg-cluster.sh stop DIR    stops it (immediate) and removes DIR
+#
+# The server listens only on 127.0.0.1, on a free port, with its unix socket in
+# DIR, trust authentication (it is throwaway) and fsync off. It runs as the
+# `postgres` system user when this script runs as root, else as the caller.
+# Only the export lines go to stdout; progress and errors go to stderr.
+set -euo pipefail
+
+usage() { echo "usage: $0 start|stop|env DIR" >&2; exit 64; }
+log() { echo "pg-cluster: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+[[ $# -eq 2 ]] || usage
+cmd=$1
+dir=$2
+marker="$dir/.stackbackup-pg-cluster"
+
+pg_bin() {
+    local preferred=/usr/lib/postgresql/15/bin
+    if [[ -x "$preferred/pg_ctl" && -x "$preferred/initdb" ]]; then
+        echo "$preferred"; return
+    fi
+    local best
+    best=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4,4n | tail -n 1 || true)
+    [[ -n "$best" && -x "$best/pg_ctl" ]] || die "no PostgreSQL server under /usr/lib/postgresql/*/bin: run scripts/install-deps.sh"
+    echo "$best"
+}
+
+# Runs a command as the cluster owner, from inside DIR (postgres may not be
+# able to read the caller's working directory).
+as_owner() {
+    if [[ $(id -u) -eq 0 ]]; then
+        (cd "$dir" && runuser -u postgres -- "$@")
+    else
+        (cd "$dir" && "$@")
+    fi
+}
+
+free_port() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' && return
+    fi
+    local port
+    for _ in $(seq 1 200); do
+        port=$(( 20000 + RANDOM % 40000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"; return
+        fi
+    done
+    die "could not find a free TCP port on 127.0.0.1"
+}
+
+print_env() {
+    local port
+    port=$(cat "$dir/port" 2>/dev/null) || die "no cluster in $dir (missing $dir/port)"
+    echo "export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=postgres"
+}
+
+start() {
+    local bin port attempt
+    bin=$(pg_bin)
+    mkdir -p "$dir"
+    if [[ -e "$dir/data" ]]; then die "$dir/data already exists: stop that cluster first"; fi
+    : > "$marker"
+    if [[ $(id -u) -eq 0 ]]; then
+        getent passwd postgres >/dev/null || die "the postgres system user is missing: run scripts/install-deps.sh"
+        chown -R postgres: "$dir"
+    fi
+    chmod 700 "$dir"
+
+    log "initdb ($bin) in $dir/data"
+    as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+
+    for attempt in 1 2 3; do
+        port=$(free_port)
+        cat > "$dir/data/postgresql.auto.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+max_connections = 100
+shared_buffers = 32MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+logging_collector = off
+CONF
+        if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir/data/postgresql.auto.conf"; fi
+        log "starting on 127.0.0.1:$port (attempt $attempt)"
+        if as_owner "$bin/pg_ctl" start -D "$dir/data" -l "$dir/server.log" -w -t 60 >/dev/null 2>&1; then
+            for _ in $(seq 1 60); do
+                if pg_isready -q -h 127.0.0.1 -p "$port" -t 1 2>/dev/null; then
+                    echo "$port" > "$dir/port"
+                    log "ready on 127.0.0.1:$port"
+                    print_env
+                    return 0
+                fi
+                sleep 0.5
+            done
+            as_owner "$bin/pg_ctl" stop -D "$dir/data" -m immediate >/dev/null 2>&1 || true
+        fi
+        log "server did not start on port $port; last log lines:"
+        tail -n 5 "$dir/server.log" >&2 2>/dev/null || true
+    done
+    die "could not start PostgreSQL (see $dir/server.log)"
+}
+
+stop() {
+    [[ -d "$dir" ]] || { log "$dir does not exist: nothing to stop"; return 0; }
+    [[ -e "$marker" ]] || die "$dir was not made by this script (no marker): not touching it"
+    if [[ -f "$dir/data/postmaster.pid" ]]; then
+        local bin
+        bin=$(pg_bin)
+        as_owner "$bin/pg_ctl" stop -D "$dir/data" -m immediate >/dev/null 2>&1 \
+            || log "pg_ctl stop failed (server already gone?)"
+    fi
+    rm -rf -- "$dir"
+    log "stopped and removed $dir"
+}
+
+case "$cmd" in
+    start) start ;;
+    stop) stop ;;
+    env) print_env ;;
+    *) usage ;;
+esac

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds stackbackup and runs its whole test suite against a throwaway
+# PostgreSQL cluster (scripts/pg-cluster.sh), which is always stopped on exit.
+#
+#   bash scripts/test.sh                              everything
+#   bash scripts/test.sh --filter Postgres            extra arguments go to `swift test`
+#   bash scripts/test.sh --scratch-path .build-x ...  a leading --scratch-path (or the
+#                                                     SWIFT_SCRATCH_PATH variable) is used
+#                                                     for both `swift build` and `swift test`
+#
+# Exits with `swift test`'s status. Works as root (the server then runs as the
+# `postgres` user) and as a normal user.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scratch=${SWIFT_SCRATCH_PATH:-}
+if [[ $# -ge 1 && "$1" == --scratch-path=* ]]; then
+    scratch=${1#--scratch-path=}; shift
+elif [[ $# -ge 2 && "$1" == --scratch-path ]]; then
+    scratch=$2; shift 2
+fi
+scratch_args=()
+if [[ -n "$scratch" ]]; then scratch_args=(--scratch-path "$scratch"); fi
+
+started=$SECONDS
+echo "test.sh: installing dependencies" >&2
+bash scripts/install-deps.sh
+
+echo "test.sh: swift build --build-tests ${scratch_args[*]}" >&2
+swift build --build-tests "${scratch_args[@]}"
+
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/stackbackup-pg-XXXXXX")
+# The marker lets pg-cluster.sh stop remove the folder even when start failed early.
+: > "$pg_dir/.stackbackup-pg-cluster"
+cleanup() { bash scripts/pg-cluster.sh stop "$pg_dir" || true; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "test.sh: starting PostgreSQL in $pg_dir" >&2
+pg_env=$(bash scripts/pg-cluster.sh start "$pg_dir")
+eval "$pg_env"
+export PGHOST PGPORT PGUSER PGDATABASE
+export STACKBACKUP_TEST_PG=1
+echo "test.sh: PostgreSQL on $PGHOST:$PGPORT" >&2
+
+status=0
+swift test "${scratch_args[@]}" "$@" || status=$?
+echo "test.sh: swift test exited $status after $((SECONDS - started))s" >&2
+exit "$status"
