@@ -126,13 +126,13 @@ public final class DatabaseRestorer: @unchecked Sendable {
             report("pre-data")
             try runScript(checked.preData, on: scratch, step: "pre-data", skipRoles: checked.skipRoles)
             report("data", tablesTotal: checked.selected.count)
-            load = try loadTables(checked.selected)
+            load = try step("table data") { try loadTables(checked.selected) }
             report("sequences")
             try step("sequences") { try restoreSequences(on: scratch) }
             report("large objects")
             try step("large objects") { try restoreLargeObjects(on: scratch, skipRoles: checked.skipRoles) }
             report("post-data")
-            try runPostData(checked.postData, on: scratch, skipRoles: checked.skipRoles)
+            try step("post-data") { try runPostData(checked.postData, on: scratch, skipRoles: checked.skipRoles) }
             report("refresh")
             try step("materialized views") {
                 for view in manifest.materializedViews {
@@ -141,7 +141,7 @@ public final class DatabaseRestorer: @unchecked Sendable {
                 }
             }
             report("analyze")
-            try analyze()
+            try step("analyze") { try analyze() }
             report("finish")
             try step("database settings") {
                 let sql = RestoreDatabaseSQL(name: tempName, properties: manifest.properties,

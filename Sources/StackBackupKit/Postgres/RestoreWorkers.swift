@@ -95,6 +95,9 @@ enum RestoreWorkers {
         }
         group.wait()
         if let error = state.error { throw error }
+        if cancellation.isCancelled {
+            throw PGError(.cancelled, message: cancellation.cancelReason ?? "cancelled", context: "restore")
+        }
     }
 }
 
