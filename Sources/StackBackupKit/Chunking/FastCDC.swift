@@ -7,14 +7,16 @@
 /// looser above it), so chunk sizes cluster around the average.
 ///
 /// A value type holding only the cut state; one per stream, not shared.
-public struct FastCDC {
+public struct FastCDC: Sendable {
     public let parameters: ChunkerParameters
     private let gear: GearTable
     private let maskStrict: UInt64
     private let maskLoose: UInt64
     /// Bytes of the current chunk seen so far.
-    private var position = 0
-    private var hash: UInt64 = 0
+    var position = 0
+    var hash: UInt64 = 0
+    /// Row alignment: a cut point was found, the chunk now runs to the next delimiter.
+    var awaitingDelimiter = false
 
     public init(parameters: ChunkerParameters, gear: GearTable) {
         self.parameters = parameters
@@ -37,6 +39,7 @@ public struct FastCDC {
     public mutating func reset() {
         position = 0
         hash = 0
+        awaitingDelimiter = false
     }
 
     /// Feed the next bytes of the stream. Returns the offset in `buffer` (exclusive end) where the

@@ -4,7 +4,7 @@ internal import COpenSSL
 /// so ids reveal nothing about content to someone without the key.
 /// Immutable; safe to share between threads.
 public struct HMACSHA256: Sendable {
-    public let key: SecretBytes
+    private let key: SecretBytes
 
     public init(key: SecretBytes) {
         self.key = key

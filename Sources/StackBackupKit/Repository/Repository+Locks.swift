@@ -1,0 +1,79 @@
+import Foundation
+
+extension Repository {
+    /// Takes a shared or exclusive lock. Writes the lock first, then looks for
+    /// conflicting (non-stale) locks; on a conflict removes its own, backs off
+    /// and retries until `wait` seconds have passed, then throws
+    /// `RepositoryError(.locked)` naming the holder.
+    public func lock(exclusive: Bool, command: String, wait: TimeInterval = 0) throws -> RepositoryLock {
+        try lock(exclusive: exclusive, command: command, wait: wait, refreshInterval: LockInfo.refreshInterval)
+    }
+
+    func lock(exclusive: Bool, command: String, wait: TimeInterval, refreshInterval: TimeInterval) throws -> RepositoryLock {
+        let deadline = Date().addingTimeInterval(wait)
+        var delay = 0.1
+        while true {
+            var conflict = try findConflict(exclusive: exclusive, ignoring: nil)
+            if conflict == nil {
+                let now = Date()
+                var info = LockInfo(host: HostInfo.hostname, pid: HostInfo.pid, user: HostInfo.username, command: command,
+                                    exclusive: exclusive, created: now, refreshed: now)
+                info.id = try writeLock(info).hex
+                conflict = try findConflict(exclusive: exclusive, ignoring: info.id)
+                if conflict == nil {
+                    return RepositoryLock(repository: self, info: info, refreshInterval: refreshInterval)
+                }
+                try? backend.remove(Handle(.lock, info.id))
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0, let holder = conflict {
+                let how = holder.exclusive ? "exclusively locked" : "locked"
+                throw RepositoryError(.locked, "repository \(backend.location) is \(how) by \(holder.holder); wait for it to finish, or if that process is gone run `stackbackup unlock`")
+            }
+            // Randomised back-off so two racing lockers do not retry in step.
+            Thread.sleep(forTimeInterval: min(remaining, delay * Double.random(in: 0.5...1.5)))
+            delay = min(delay * 2, 5)
+        }
+    }
+
+    /// Every readable lock, with `id` set; undecodable lock files are skipped.
+    public func listLocks() throws -> [LockInfo] {
+        try backend.list(.lock).compactMap { try? readLock($0.name) }.sorted { $0.created < $1.created }
+    }
+
+    /// Removes stale locks (`staleOnly`), or all locks; undecodable lock files
+    /// count as stale. Returns how many were removed.
+    public func removeLocks(staleOnly: Bool) throws -> Int {
+        var removed = 0
+        for (name, _) in try backend.list(.lock) {
+            let info = try? readLock(name)
+            if staleOnly, let info, !info.isStale() { continue }
+            do {
+                try backend.remove(Handle(.lock, name))
+                removed += 1
+            } catch let error as BackendError where error.code == .notFound {
+                continue
+            }
+        }
+        return removed
+    }
+
+    func writeLock(_ info: LockInfo) throws -> ObjectID {
+        try saveDocument(DocumentJSON.encode(info), kind: .lock)
+    }
+
+    func readLock(_ name: String) throws -> LockInfo {
+        var info = try DocumentJSON.decode(LockInfo.self, from: loadDocument(kind: .lock, name: name))
+        info.id = name
+        return info
+    }
+
+    private func findConflict(exclusive: Bool, ignoring own: String?) throws -> LockInfo? {
+        for (name, _) in try backend.list(.lock) where name != own {
+            // A lock that vanished or does not decode cannot be honoured.
+            guard let other = try? readLock(name), !other.isStale() else { continue }
+            if exclusive || other.exclusive { return other }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,80 @@
+/// The SBKF format of index segments, snapshots and locks:
+///
+///     "SBKF" | version 1 | flags | salt(32)        38 bytes, also the AAD
+///     AES-256-GCM(fileKey, nonce 0, u32le plaintext length || zstd(JSON)) || tag
+///
+/// flags bit 0: the body is zstd-compressed (always set by this version).
+/// The file key is HKDF-SHA256(enc_key, salt, "stackbackup v1 <kind>").
+public enum SealedFile {
+    public static let magic: [UInt8] = Array("SBKF".utf8)
+    public static let version: UInt8 = 1
+    public static let headerSize = 38
+    public static let flagCompressed: UInt8 = 1
+    /// Largest document accepted on read (an index written by prune of a huge repository stays far below).
+    static let maxPlaintext = 1 << 31
+
+    /// Seals `plaintext` as a file of `kind`.
+    static func seal(_ plaintext: [UInt8], kind: FileKind, key: MasterKey) throws -> [UInt8] {
+        guard plaintext.count < maxPlaintext else {
+            throw RepositoryError(.invalidArgument, "a \(kind.rawValue) document of \(plaintext.count) bytes is too large to store")
+        }
+        let salt = SecureRandom.bytes(32)
+        var header = magic
+        header.append(version)
+        header.append(flagCompressed)
+        header += salt
+        var body = [UInt8]()
+        body.appendLE(UInt32(plaintext.count))
+        body += try ZstdCompressor(level: 3).compress(plaintext)
+        let aead = try AESGCM(key: key.fileKey(salt: salt, kind: kind))
+        return header + (try aead.seal(body, nonce: AESGCM.nonce(counter: 0), aad: header))
+    }
+
+    /// Opens a sealed file; any damage (bad magic, failed tag, bad length,
+    /// undecompressable body) throws `IntegrityError` naming `object`.
+    static func open(_ bytes: [UInt8], kind: FileKind, key: MasterKey, object: String) throws -> [UInt8] {
+        guard bytes.count >= headerSize + AESGCM.tagSize + 4 else {
+            throw IntegrityError(object: object, problem: "is truncated (\(bytes.count) bytes)")
+        }
+        guard Array(bytes[0..<4]) == magic else {
+            throw IntegrityError(object: object, problem: "does not start with the SBKF magic")
+        }
+        guard bytes[4] == version else {
+            throw RepositoryError(.unsupportedVersion, "\(object) has document version \(bytes[4]); this stackbackup reads version \(version), use a matching release")
+        }
+        let flags = bytes[5]
+        let header = Array(bytes[0..<headerSize])
+        let salt = Array(bytes[6..<headerSize])
+        let body: [UInt8]
+        do {
+            let aead = try AESGCM(key: key.fileKey(salt: salt, kind: kind))
+            body = try bytes.withUnsafeBytes { raw in
+                try header.withUnsafeBytes { aad in
+                    try aead.open(UnsafeRawBufferPointer(rebasing: raw[headerSize...]), nonce: AESGCM.nonce(counter: 0), aad: aad)
+                }
+            }
+        } catch let error as CryptoError where error.code == .authenticationFailed {
+            throw IntegrityError(object: object, problem: "fails authentication (damaged, or written with another key)")
+        }
+        guard body.count >= 4 else { throw IntegrityError(object: object, problem: "has an empty body") }
+        let length = Int(UInt32(littleEndian: body, at: 0))
+        let payload = Array(body[4...])
+        if flags & flagCompressed == 0 {
+            guard payload.count == length else {
+                throw IntegrityError(object: object, problem: "says \(length) bytes but holds \(payload.count)")
+            }
+            return payload
+        }
+        do {
+            let plain = try ZstdDecompressor().decompress(payload, expectedSize: length)
+            guard plain.count == length else {
+                throw IntegrityError(object: object, problem: "decompresses to \(plain.count) bytes, not the recorded \(length)")
+            }
+            return plain
+        } catch let error as IntegrityError {
+            throw error
+        } catch {
+            throw IntegrityError(object: object, problem: "does not decompress (\(error))")
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+
+/// Backs up one folder into a `BlobStore` and returns its root tree.
+///
+/// One walker thread (the caller's) lstat's every entry and decides: an
+/// unchanged file (same size, mtime, ctime and inode as in the parent tree)
+/// reuses its content ids unread; every other file becomes a `ReadJob` for
+/// `parallelism` worker threads that chunk it into `data` blobs. Folders whose
+/// files are all known are saved during the walk; the rest are saved
+/// bottom-up once the workers are done. Unreadable entries are skipped with a
+/// warning; store failures abort the run.
+public final class VolumeArchiver {
+    let store: BlobStore
+    let options: VolumeBackupOptions
+    let progress: ((BackupProgress) -> Void)?
+
+    public init(store: BlobStore, options: VolumeBackupOptions, progress: ((BackupProgress) -> Void)? = nil) {
+        self.store = store
+        self.options = options
+        self.progress = progress
+    }
+
+    /// Archives the folder at `path`. `parentTree` is the root tree of the
+    /// previous snapshot of the same source, if any.
+    public func archive(path: String, parentTree: ObjectID?) throws -> ArchiveResult {
+        try archive(pathBytes: Array(path.utf8), parentTree: parentTree)
+    }
+
+    public func archive(pathBytes root: [UInt8], parentTree: ObjectID?) throws -> ArchiveResult {
+        let started = Date()
+        let rootStatus: FileStatus
+        do {
+            rootStatus = try FileSystem.status(root)
+        } catch {
+            throw VolumeError(.notADirectory, "cannot back up \(ByteString.display(root)): \(error)")
+        }
+        guard rootStatus.nodeType == .directory else {
+            throw VolumeError(.notADirectory, "\(ByteString.display(root)) is not a folder; give the folder to back up")
+        }
+        let run = ArchiveRun(store: store, options: options, progress: progress,
+                             excludes: try GlobSet(options.excludes), sqlite: try GlobSet(options.sqliteGlobs),
+                             rootDevice: rootStatus.device)
+        let workers = WorkerThreads(options.parallelism, name: "stackbackup-read") { _ in run.work() }
+        let walked: WalkedDirectory
+        do {
+            let parent = parentTree.flatMap { run.loadParent($0, path: []) }
+            walked = try run.walk(path: root, relativePath: [], parent: parent)
+            run.queue.finish()
+            workers.join()
+        } catch {
+            run.queue.cancel()
+            workers.join()
+            throw error
+        }
+        if let fatal = run.fatalError { throw fatal }
+        let tree = try run.finish(walked)
+        var stats = run.stats
+        stats.durationSeconds = Date().timeIntervalSince(started)
+        return ArchiveResult(tree: tree, stats: stats, warnings: run.warnings)
+    }
+}
+
+/// A folder after the walk: saved already, or waiting for file contents.
+enum WalkedDirectory {
+    case saved(ObjectID)
+    case pending(PendingDirectory)
+}
+
+/// A folder whose tree can only be saved after some of its files were read.
+final class PendingDirectory {
+    var nodes: [Node]
+    /// Node index → the job whose content it takes.
+    var jobs: [(node: Int, job: Int)] = []
+    /// Node index → a sub-folder still pending.
+    var children: [(node: Int, directory: PendingDirectory)] = []
+
+    init(nodes: [Node]) { self.nodes = nodes }
+}
+
+/// The state of one `archive` call, shared by the walker and the workers.
+final class ArchiveRun: @unchecked Sendable {
+    let store: BlobStore
+    let options: VolumeBackupOptions
+    let progressHandler: ((BackupProgress) -> Void)?
+    let excludes: GlobSet
+    let sqlite: GlobSet
+    let rootDevice: UInt64
+    let owners = OwnerNames()
+    let queue = WorkQueue<ReadJob>()
+
+    private let lock = NSLock()
+    private var results: [Int: ChunkedFile] = [:]
+    private(set) var stats = SnapshotStats()
+    private(set) var warnings: [String] = []
+    private(set) var fatalError: Error?
+    private var progressState = BackupProgress()
+    /// Walker-only: hard links seen in this run, (device, inode) → content source.
+    var hardLinks: [HardLinkKey: ContentSource] = [:]
+    var jobCount = 0
+
+    struct HardLinkKey: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    enum ContentSource {
+        case known([ObjectID])
+        case job(Int)
+    }
+
+    init(store: BlobStore, options: VolumeBackupOptions, progress: ((BackupProgress) -> Void)?,
+         excludes: GlobSet, sqlite: GlobSet, rootDevice: UInt64) {
+        self.store = store
+        self.options = options
+        self.progressHandler = progress
+        self.excludes = excludes
+        self.sqlite = sqlite
+        self.rootDevice = rootDevice
+    }
+
+    func warn(_ message: String) {
+        lock.withLock { warnings.append(message) }
+    }
+
+    func count(_ update: (inout SnapshotStats) -> Void) {
+        lock.withLock { update(&stats) }
+    }
+
+    func enqueue(path: [UInt8], relativePath: [UInt8], isSQLite: Bool) -> Int {
+        let index = jobCount
+        jobCount += 1
+        queue.push(ReadJob(index: index, path: path, relativePath: relativePath, isSQLite: isSQLite))
+        return index
+    }
+
+    /// The parent snapshot's tree of a folder, or nil (with a warning) when it cannot be read.
+    func loadParent(_ id: ObjectID, path: [UInt8]) -> Tree? {
+        do {
+            return try store.loadTree(id)
+        } catch {
+            warn("parent tree of \(ByteString.display(path).isEmpty ? "/" : ByteString.display(path)) unreadable, reading its files again: \(error)")
+            return nil
+        }
+    }
+
+    // MARK: Workers
+
+    func work() {
+        let chunker = FileChunker(store: store, parameters: options.chunker, gear: options.gear)
+        while let job = queue.pop() {
+            do {
+                let chunked = try read(job, with: chunker)
+                lock.withLock {
+                    results[job.index] = chunked
+                    stats.bytesRead += chunked.bytesRead
+                    stats.bytesAdded += chunked.bytesAdded
+                    stats.blobsAdded += chunked.blobsAdded
+                }
+                report(filesDone: 1, bytes: 0, path: job.relativePath)
+            } catch let error as VolumeError {
+                warn("skipped \(ByteString.display(job.relativePath)): \(error)")
+            } catch {
+                lock.withLock { if fatalError == nil { fatalError = error } }
+                queue.cancel()
+            }
+        }
+    }
+
+    private func read(_ job: ReadJob, with chunker: FileChunker) throws -> ChunkedFile {
+        let onRead: (Int) -> Void = { [self] n in report(filesDone: 0, bytes: n, path: job.relativePath) }
+        guard job.isSQLite else { return try chunker.chunk(path: job.path, onRead: onRead) }
+        let folder = options.temporaryDirectory ?? NSTemporaryDirectory()
+        let copy = FileSystem.join(Array(folder.utf8), Array("stackbackup-sqlite-\(getpid())-\(job.index).db".utf8))
+        defer {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
+                _ = FileSystem.withCPath(copy + Array(suffix.utf8)) { unlink($0) }
+            }
+        }
+        try SQLiteSnapshot.copy(from: job.path, to: copy)
+        return try chunker.chunk(path: copy, onRead: onRead)
+    }
+
+    private func report(filesDone: Int, bytes: Int, path: [UInt8]) {
+        guard let progressHandler else { return }
+        lock.withLock {
+            progressState.filesDone += filesDone
+            progressState.bytesDone += Int64(bytes)
+            progressState.currentPath = ByteString.display(path)
+            progressHandler(progressState)
+        }
+    }
+
+    func walkFinished(bytesTotal: Int64) {
+        lock.withLock { progressState.bytesTotal = bytesTotal }
+    }
+
+    // MARK: Trees
+
+    /// Saves the folders still pending once every job is done; returns the root tree.
+    func finish(_ root: WalkedDirectory) throws -> ObjectID {
+        switch root {
+        case .saved(let id): return id
+        case .pending(let directory): return try save(directory)
+        }
+    }
+
+    private func save(_ directory: PendingDirectory) throws -> ObjectID {
+        var nodes = directory.nodes
+        for (index, child) in directory.children {
+            nodes[index].subtree = try save(child)
+        }
+        var dropped = Set<Int>()
+        for (index, job) in directory.jobs {
+            if let result = results[job] {
+                nodes[index].content = result.content
+                nodes[index].size = result.bytesRead
+            } else {
+                dropped.insert(index)
+            }
+        }
+        if !dropped.isEmpty {
+            nodes = nodes.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
+        }
+        return try saveTree(nodes)
+    }
+
+    func saveTree(_ nodes: [Node]) throws -> ObjectID {
+        let saved = try store.saveTree(Tree(nodes: nodes))
+        count {
+            $0.directories += 1
+            if saved.isNew {
+                $0.blobsAdded += 1
+                $0.bytesAdded += Int64(saved.storedSize)
+            }
+        }
+        return saved.id
+    }
+}
