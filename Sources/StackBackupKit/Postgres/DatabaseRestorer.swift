@@ -45,13 +45,13 @@ public final class DatabaseRestorer: @unchecked Sendable {
     // MARK: - Plan
 
     /// Checks everything a restore needs (changing nothing) and lists its steps.
-    public func plan() throws -> RestorePlan {
+    public func plan() throws -> DatabaseRestorePlan {
         let connection = try connectAdmin()
         let checked = try preflight(connection, createRoles: false)
         return makePlan(checked)
     }
 
-    func makePlan(_ checked: Preflight) -> RestorePlan {
+    func makePlan(_ checked: Preflight) -> DatabaseRestorePlan {
         let target = options.target
         var steps: [String] = []
         if !checked.rolesToCreate.isEmpty {
@@ -80,7 +80,7 @@ public final class DatabaseRestorer: @unchecked Sendable {
             steps.append("end the sessions on \(target), rename it to \(old), rename \(tempName) to \(target)")
             if options.dropOld { steps.append("drop \(old)") }
         }
-        return RestorePlan(steps: steps, target: target, tempName: tempName, oldName: oldName,
+        return DatabaseRestorePlan(steps: steps, target: target, tempName: tempName, oldName: oldName,
                            tables: checked.selected.count, bytes: bytes)
     }
 
@@ -93,11 +93,11 @@ public final class DatabaseRestorer: @unchecked Sendable {
     // MARK: - Run
 
     /// Restores the database. With `dryRun`, only checks (as `plan()`) and returns zero counts.
-    public func run() throws -> RestoreResult {
+    public func run() throws -> DatabaseRestoreResult {
         let started = Date()
         if options.dryRun {
             _ = try plan()
-            return RestoreResult(database: options.target, tables: 0, rows: 0, bytes: 0, keptOldAs: nil, seconds: 0)
+            return DatabaseRestoreResult(database: options.target, tables: 0, rows: 0, bytes: 0, keptOldAs: nil, seconds: 0)
         }
         var trap: RestoreSignalTrap?
         if options.trapSignals {
@@ -170,7 +170,7 @@ public final class DatabaseRestorer: @unchecked Sendable {
                 throw RestoreError(step: "drop old", message: "restore of \(options.target) completed, but dropping the old database \(old) failed: \(error); drop it by hand")
             }
         }
-        return RestoreResult(database: options.target, tables: checked.selected.count, rows: load.rows,
+        return DatabaseRestoreResult(database: options.target, tables: checked.selected.count, rows: load.rows,
                              bytes: load.bytes, keptOldAs: keptOldAs, seconds: Date().timeIntervalSince(started))
     }
 
