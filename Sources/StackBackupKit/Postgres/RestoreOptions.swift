@@ -51,7 +51,7 @@ public protocol RestoreRoleSource: Sendable {
 }
 
 /// What a restore will do, for `--dry-run`.
-public struct DatabaseRestorePlan: Sendable, Equatable {
+public struct DatabaseRestorePlan: Sendable, Codable, Equatable {
     /// One line per step, in order.
     public var steps: [String]
     public var target: String
@@ -77,7 +77,7 @@ public struct RestoreProgress: Sendable {
     public var bytesDone: Int64
 }
 
-public struct DatabaseRestoreResult: Sendable {
+public struct DatabaseRestoreResult: Sendable, Codable {
     public var database: String
     public var tables: Int
     public var rows: Int64
