@@ -5,6 +5,11 @@ public struct MasterIndex: Sendable {
     public struct BlobKey: Hashable, Sendable {
         public let id: ObjectID
         public let type: BlobType
+
+        public init(id: ObjectID, type: BlobType) {
+            self.id = id
+            self.type = type
+        }
     }
 
     public struct PackInfo: Sendable {

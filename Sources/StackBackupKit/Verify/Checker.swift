@@ -28,7 +28,12 @@ public struct Checker: Sendable {
     /// Runs the structure check, plus the data check of the selected packs.
     public func check(repository: Repository, readData: ReadDataSelection = .none,
                       progress: ((String) -> Void)? = nil) throws -> DamageReport {
+        let readData = readData.resolved(repositoryID: repository.config.id)
         var state = CheckState(index: repository.currentIndex)
+        if let slice = readData.slice {
+            state.report.readSlice = slice.index
+            state.report.readSlices = slice.of
+        }
         for (name, error) in repository.damagedIndexSegments {
             state.report.damagedIndexSegments.append(.init(path: Handle(.index, name).relativePath, reason: error))
         }

@@ -46,6 +46,9 @@ public struct DamageReport: Codable, Sendable {
     public var packsRead = 0
     public var blobsRead = 0
     public var bytesRead: Int64 = 0
+    /// The data slice read (index, of how many), for coverage tracking; nil unless a slice or `auto` was read.
+    public var readSlice: Int?
+    public var readSlices: Int?
     public var snapshotsChecked = 0
     public var treesChecked = 0
     /// Packs stored but in no index (left by an interrupted run; prune removes them). Not damage.
@@ -83,6 +86,9 @@ public enum ReadDataSelection: Sendable, Equatable {
     case slice(index: Int, of: Int)
     /// About this fraction of packs, chosen by pack id so repeated runs agree.
     case fraction(Double)
+    /// The nightly slice of `day` (see `AutoSlice`); the checker resolves it
+    /// with the repository id. Unresolved, it reads slice `day mod 7`.
+    case auto(day: Int)
 
     public func includes(_ pack: ObjectID) -> Bool {
         switch self {
@@ -90,6 +96,7 @@ public enum ReadDataSelection: Sendable, Equatable {
         case .all: true
         case let .slice(index, count): count > 0 && Int(pack.w0 % UInt64(count)) == index
         case let .fraction(f): Double(pack.w0 >> 11) / Double(UInt64(1) << 53) < f
+        case let .auto(day): Int(pack.w0 % 7) == ((day % 7) + 7) % 7
         }
     }
 }
