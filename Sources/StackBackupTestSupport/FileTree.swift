@@ -146,7 +146,9 @@ public enum FileTree {
     }
 
     /// Writes `count` bytes of seeded pseudo-random data in 4 MiB pieces (bounded memory).
+    /// Creates missing parent folders.
     public static func writeRandom(_ path: String, count: Int, seed: UInt64) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw Failure(description: "cannot create \(path)")
         }

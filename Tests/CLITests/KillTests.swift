@@ -19,6 +19,7 @@ struct KillTests {
 
         var random = SystemRandomNumberGenerator()
         let windows: [ClosedRange<Double>] = [0.05...0.6, 0.6...2, 2...4, 4...7, 7...11]
+        var killed = 0
         for window in windows {
             let delay = Double.random(in: window, using: &random)
             let process = try fixture.runner.start(["backup", "path", source, "--name", "data", "--repo", fixture.repo,
@@ -27,6 +28,7 @@ struct KillTests {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
             let context = "killed after \(String(format: "%.2f", delay)) s"
+            if process.terminationReason == .uncaughtSignal { killed += 1 }
             if process.terminationReason == .exit {
                 #expect(process.terminationStatus == 0, "\(context): the backup ended by itself with \(process.terminationStatus)")
             }
@@ -45,6 +47,8 @@ struct KillTests {
             #expect(try FileTree.capture(target) == baselineTree, "\(context): the earlier snapshot restored differently")
             try? FileManager.default.removeItem(atPath: target)
         }
+
+        #expect(killed >= 3, "only \(killed) of \(windows.count) backups were still running when the kill came")
 
         let next = try fixture.backup(source, name: "data")
         let latest = try #require(next.snapshot)
