@@ -204,4 +204,22 @@ struct CommandTests {
         // Every command works from the config alone.
         #expect(try fixture.runner.run(["snapshots", "--config", config]).status == 0)
     }
+
+    @Test func verifyLevelsAndStatusAnswerWithTheirExitCodes() throws {
+        let fixture = try CLIRepository()
+        try FileTree.writeRandom(fixture.directory.sub("src/data.bin"), count: 2 << 20, seed: 9)
+        try fixture.backup(fixture.directory.sub("src"), name: "s")
+        for level in [["verify"], ["verify", "--read-data"], ["verify", "--read-data-subset", "50%"], ["verify", "--read-data-subset", "2/3"]] {
+            let result = try fixture.run(level)
+            #expect(result.status == 0 && result.stdout.contains("no damage found"), "\(level): \(result)")
+        }
+        let report = try #require(try json(fixture.succeed(["verify", "--read-data", "--json"]).stdout) as? [String: Any])
+        #expect(!report.isEmpty)
+        for bad in [["verify", "--read-data-subset", "0%"], ["verify", "--read-data-subset", "4/3"], ["verify", "--read-data", "--read-data-subset", "1/2"]] {
+            let result = try fixture.run(bad)
+            #expect(result.status == 64, "\(bad): \(result)")
+        }
+        let status = try fixture.run(["status", "--status-file", fixture.directory.sub("no-status.json")])
+        #expect(status.status == 1 && status.endedCleanly && status.stderr.contains("has not completed"), "\(status)")
+    }
 }
