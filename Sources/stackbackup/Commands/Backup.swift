@@ -132,7 +132,7 @@ struct BackupReporter {
         let s = outcome.snapshot.stats
         if context.options.json {
             try console.printJSON(BackupJSON(snapshot: outcome.snapshotID?.hex, source: request.name, dryRun: request.dryRun,
-                                             parent: outcome.parent?.hex, stats: s, warnings: outcome.warnings))
+                                             parent: outcome.parent?.hex, stats: StatsJSON(s), warnings: outcome.warnings))
         } else {
             let id = outcome.snapshotID.map { "snapshot \($0.short) saved" } ?? "dry run: nothing written"
             console.info("""
@@ -157,6 +157,6 @@ struct BackupReporter {
 }
 
 private struct BackupJSON: Encodable {
-    let snapshot: String?, source: String, dryRun: Bool, parent: String?, stats: SnapshotStats, warnings: [String]
+    let snapshot: String?, source: String, dryRun: Bool, parent: String?, stats: StatsJSON, warnings: [String]
     enum CodingKeys: String, CodingKey { case snapshot, source, dryRun = "dry_run", parent, stats, warnings }
 }

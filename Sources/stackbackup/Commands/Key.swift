@@ -36,6 +36,8 @@ struct Key: ParsableCommand {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 let repository = try context.openRepository()
+                let lock = try repository.lock(exclusive: true, command: "key add")
+                defer { try? lock.release() }
                 let id = try repository.addKey(passphrase: try newPassphrase(newPasswordFile), kdf: .default)
                 context.console.info("added key \(id.prefix(12))")
                 if global.json { try context.console.printJSON(["id": id]) }
@@ -52,7 +54,10 @@ struct Key: ParsableCommand {
         func run() throws {
             let context = CommandContext(global)
             try runCommand(context.console) {
-                try context.openRepository().removeKey(id)
+                let repository = try context.openRepository()
+                let lock = try repository.lock(exclusive: true, command: "key remove")
+                defer { try? lock.release() }
+                try repository.removeKey(id)
                 context.console.info("removed key \(id)")
                 return .ok
             }
@@ -69,6 +74,8 @@ struct Key: ParsableCommand {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 let repository = try context.openRepository()
+                let lock = try repository.lock(exclusive: true, command: "key passwd")
+                defer { try? lock.release() }
                 try repository.changePassphrase(to: try newPassphrase(newPasswordFile), kdf: .default)
                 context.console.info("passphrase changed")
                 return .ok

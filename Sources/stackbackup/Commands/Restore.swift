@@ -99,7 +99,8 @@ extension Repository {
         if !spec.contains(":"), let latest = try latestSnapshot(source: spec) { return latest }
         do {
             return try resolveSnapshot(spec)
-        } catch let error as RepositoryError where error.code == .notFound && !spec.contains(":") {
+        } catch let error as RepositoryError where (error.code == .notFound || error.code == .invalidArgument) && !spec.contains(":") {
+            // A bare word that is neither a source nor a hex prefix: say so, not "not a snapshot id".
             throw RepositoryError(.notFound, "no snapshot or source named '\(spec)'; list them with `stackbackup snapshots`")
         }
     }

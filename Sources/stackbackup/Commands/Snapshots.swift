@@ -34,12 +34,12 @@ struct Snapshots: ParsableCommand {
 
 struct SnapshotJSON: Encodable {
     let id: String, shortID: String, time: Date, host: String, kind: String, source: String, tags: [String]
-    let parent: String?, path: String?, root: String, stats: SnapshotStats, toolVersion: String, serverVersion: Int?
+    let parent: String?, path: String?, root: String, stats: StatsJSON, toolVersion: String, serverVersion: Int?
 
     init(_ r: SnapshotRecord) {
         let s = r.snapshot
         id = r.id.hex; shortID = r.id.short; time = s.time; host = s.host; kind = s.kind.rawValue; source = s.source
-        tags = s.tags; parent = s.parent?.hex; path = s.path; root = s.root.hex; stats = s.stats
+        tags = s.tags; parent = s.parent?.hex; path = s.path; root = s.root.hex; stats = StatsJSON(s.stats)
         toolVersion = s.toolVersion; serverVersion = s.serverVersion
     }
 
