@@ -70,8 +70,6 @@ extension S3Backend {
         var path = virtualHosted ? "/" : "/" + S3Signer.uriEncode(s3.bucket, keepSlash: false)
         if let key = request.key {
             path += (virtualHosted ? "" : "/") + S3Signer.uriEncode(key, keepSlash: true)
-        } else if !virtualHosted {
-            path += "/"
         }
         var headers = request.headers
         headers["host"] = host
