@@ -94,6 +94,9 @@ public enum TestS3 {
             child=$!
             while kill -0 "$2" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
             kill "$child" 2>/dev/null
+            # moto_server may not end on SIGTERM while request threads linger.
+            sleep 2
+            kill -9 "$child" 2>/dev/null
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -156,5 +159,41 @@ public enum TestS3 {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         return address
+    }
+}
+
+extension TestS3 {
+    /// A separate `moto_server` that checks credentials and signatures (moto
+    /// skips both by default): an IAM user with full rights is made first, then
+    /// checking is switched on. Returns the port and that user's credentials.
+    public static func startAuthenticatingServer() throws -> (port: Int, credentials: S3Credentials) {
+        let port = try startServer(environment: [:])
+        guard let python = findExecutable("python3") else { throw Unavailable(reason: "python3 is missing") }
+        let script = """
+            import boto3, json, sys, urllib.request
+            url = "http://127.0.0.1:" + sys.argv[1]
+            iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
+                               aws_access_key_id="setup", aws_secret_access_key="setup")
+            iam.create_user(UserName="backup")
+            iam.put_user_policy(UserName="backup", PolicyName="all", PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+            key = iam.create_access_key(UserName="backup")["AccessKey"]
+            urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"})).read()
+            print(key["AccessKeyId"]); print(key["SecretAccessKey"])
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", script, String(port)]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        guard process.terminationStatus == 0, lines.count == 2 else {
+            throw Unavailable(reason: "could not make an IAM user on moto (python3 with boto3 exited \(process.terminationStatus))")
+        }
+        return (port, S3Credentials(accessKeyID: lines[0], secretAccessKey: lines[1]))
     }
 }
