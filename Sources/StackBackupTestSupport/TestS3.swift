@@ -97,6 +97,7 @@ public enum TestS3 {
             # moto_server may not end on SIGTERM while request threads linger.
             sleep 2
             kill -9 "$child" 2>/dev/null
+            wait "$child" 2>/dev/null
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
