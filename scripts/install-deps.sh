@@ -18,8 +18,35 @@ for p in "${packages[@]}"; do
     fi
 done
 
+# moto_server (PyPI `moto[server]`): the S3 server the tests run on loopback.
+install_moto() {
+    if command -v moto_server >/dev/null 2>&1; then return 0; fi
+    local python
+    python=$(command -v python3 || true)
+    if [[ -z "$python" ]]; then
+        echo "install-deps: python3 is missing, cannot install moto_server" >&2
+        return 1
+    fi
+    local pip_root=()
+    if [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1; then pip_root=(sudo); fi
+    echo "install-deps: installing moto[server] with $python -m pip"
+    if ! "${pip_root[@]}" "$python" -m pip install --quiet 'moto[server]' 2>/tmp/stackbackup-pip.err; then
+        # Debian's own python refuses system-wide installs (PEP 668) unless told.
+        if grep -q externally-managed /tmp/stackbackup-pip.err; then
+            "${pip_root[@]}" "$python" -m pip install --quiet --break-system-packages 'moto[server]'
+        else
+            cat /tmp/stackbackup-pip.err >&2
+            return 1
+        fi
+    fi
+    hash -r
+    if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
+    command -v moto_server >/dev/null 2>&1 || { echo "install-deps: moto_server is not on PATH after pip install" >&2; return 1; }
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
     echo "install-deps: all ${#packages[@]} packages already installed"
+    install_moto
     exit 0
 fi
 
@@ -39,4 +66,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt_opts=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+install_moto
 echo "install-deps: done"

@@ -33,7 +33,17 @@ swift build --build-tests "${scratch_args[@]}"
 pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/stackbackup-pg-XXXXXX")
 # The marker lets pg-cluster.sh stop remove the folder even when start failed early.
 : > "$pg_dir/.stackbackup-pg-cluster"
-cleanup() { bash scripts/pg-cluster.sh stop "$pg_dir" || true; }
+moto_pid=""
+cleanup() {
+    if [[ -n "$moto_pid" ]]; then
+        kill "$moto_pid" 2>/dev/null || true
+        # moto_server may ignore SIGTERM while request threads linger.
+        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$moto_pid" 2>/dev/null || break; sleep 0.2; done
+        kill -9 "$moto_pid" 2>/dev/null || true
+        wait "$moto_pid" 2>/dev/null || true
+    fi
+    bash scripts/pg-cluster.sh stop "$pg_dir" || true
+}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -44,6 +54,18 @@ eval "$pg_env"
 export PGHOST PGPORT PGUSER PGDATABASE
 export STACKBACKUP_TEST_PG=1
 echo "test.sh: PostgreSQL on $PGHOST:$PGPORT" >&2
+
+# The S3 server for the S3 tests: moto_server on a free loopback port.
+moto_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+moto_server -H 127.0.0.1 -p "$moto_port" >"$pg_dir/moto.log" 2>&1 &
+moto_pid=$!
+for _ in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$moto_port") 2>/dev/null; then break; fi
+    kill -0 "$moto_pid" 2>/dev/null || { echo "test.sh: moto_server exited:" >&2; cat "$pg_dir/moto.log" >&2; exit 1; }
+    sleep 0.2
+done
+export STACKBACKUP_TEST_S3="http://127.0.0.1:$moto_port"
+echo "test.sh: S3 (moto_server) on $STACKBACKUP_TEST_S3" >&2
 
 status=0
 swift test "${scratch_args[@]}" "$@" || status=$?
