@@ -15,7 +15,7 @@ struct StackBackup: ParsableCommand {
         version: StackBackupVersion.current,
         subcommands: [
             Init.self, Key.self, Backup.self, Snapshots.self, Ls.self, Diff.self, Restore.self,
-            Verify.self, Status.self, Unlock.self, ConfigCommand.self,
+            Verify.self, Forget.self, Prune.self, Run.self, Status.self, Unlock.self, ConfigCommand.self,
             Systemd.self, Db.self,
         ]
     )

@@ -16,18 +16,19 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Read, decrypt and check every blob of every pack.") var readData = false
-    @Option(help: ArgumentHelp("Read only a share of the packs: N% or K/M (slice K of M).", valueName: "subset"))
+    @Option(help: ArgumentHelp("Read only a share of the packs: N%, K/M (slice K of M), or auto (a different seventh each day; seven days cover everything).", valueName: "subset"))
     var readDataSubset: String?
     @Flag(help: "Only compare file names with the SHA-256 of their contents (no passphrase needed).") var filesOnly = false
 
     func validate() throws {
         if readData && readDataSubset != nil { throw ValidationError("give either --read-data or --read-data-subset, not both") }
         if let subset = readDataSubset, Self.selection(subset) == nil {
-            throw ValidationError("--read-data-subset must be N% (e.g. 10%) or K/M (e.g. 2/7), got '\(subset)'")
+            throw ValidationError("--read-data-subset must be N% (e.g. 10%), K/M (e.g. 2/7) or auto, got '\(subset)'")
         }
     }
 
     static func selection(_ text: String) -> ReadDataSelection? {
+        if text == "auto" { return .auto(day: AutoSlice.day(of: Date())) }
         if text.hasSuffix("%"), let percent = Double(text.dropLast()), percent > 0, percent <= 100 {
             return .fraction(percent / 100)
         }

@@ -1,0 +1,167 @@
+import Foundation
+
+/// What `stackbackup run` reports while it works; the CLI turns these into lines.
+public enum RunEvent: Sendable {
+    case info(String)
+    case warning(String)
+    case failure(String)
+    case progress(String)
+}
+
+public struct NightlyRunResult: Sendable {
+    /// 0 all good, 3 partial (some sources or steps failed), 1 nothing succeeded.
+    public var exitCode: Int32
+    public var status: RunStatus
+    public var failures: [String]
+}
+
+/// The nightly job: globals and every database first (so the media are never
+/// newer than the database that indexes them, as Immich's backup guide asks),
+/// then every volume, then forget by policy, prune when due, a verify slice.
+/// One failing source does not stop the others.
+public final class NightlyRun {
+    let config: StackConfig
+    let repository: Repository
+    let report: (RunEvent) -> Void
+    let now: () -> Date
+    public var verifySlice: ((Repository, inout RunStatus) throws -> String)?
+    public var prune: ((Repository) throws -> String)?
+    public var maintenance: ((StackConfig, inout RunStatus, (RunEvent) -> Void) -> [String])?
+
+    public init(config: StackConfig, repository: Repository, now: @escaping () -> Date = Date.init,
+                report: @escaping (RunEvent) -> Void) {
+        self.config = config
+        self.repository = repository
+        self.now = now
+        self.report = report
+    }
+
+    public func run() -> NightlyRunResult {
+        var status = config.statusFile.flatMap(RunStatus.load) ?? RunStatus()
+        let started = now()
+        status.runStarted = started
+        status.runFinished = nil
+        var failures: [String] = []
+        var successes = 0
+        let pinger = config.hooks.healthcheckURL.map(HealthcheckPinger.init)
+        if let message = pinger?.ping(.start) { report(.warning(message)) }
+
+        func record(_ name: String, kind: String, _ body: () throws -> (snapshot: Snapshot, id: ObjectID?, warnings: [String])) {
+            let sourceStarted = now()
+            var entry = status.sources[name] ?? RunStatus.Source(kind: kind, lastAttempt: sourceStarted, durationSeconds: 0,
+                                                                  bytesRead: 0, bytesAdded: 0, bytesTotal: 0)
+            entry.kind = kind
+            entry.lastAttempt = sourceStarted
+            do {
+                let outcome = try body()
+                for warning in outcome.warnings { report(.warning("\(name): \(warning)")) }
+                let stats = outcome.snapshot.stats
+                entry.lastSuccess = now()
+                entry.lastSnapshot = outcome.id?.hex
+                entry.bytesRead = stats.bytesRead
+                entry.bytesAdded = stats.bytesAdded
+                entry.bytesTotal = stats.bytesTotal
+                entry.error = nil
+                successes += 1
+                report(.info("\(name): snapshot \(outcome.id?.short ?? "-") (\(kind)), read \(stats.bytesRead) B, added \(stats.bytesAdded) B"))
+            } catch {
+                entry.error = "\(error)"
+                failures.append("\(name): \(error)")
+                report(.failure("\(name): \(error)"))
+            }
+            entry.durationSeconds = now().timeIntervalSince(sourceStarted)
+            status.sources[name] = entry
+        }
+
+        let postgres = config.postgres
+        if !postgres.databases.isEmpty {
+            record("globals", kind: "globals") {
+                let o = try DatabaseBackupJob.backupGlobals(settings: postgres, repository: repository, time: started)
+                return (o.snapshot, o.snapshotID, o.warnings)
+            }
+            for database in postgres.databases {
+                report(.info("dumping database \(database)"))
+                record(database, kind: "postgres") {
+                    let o = try DatabaseBackupJob.backup(database: database, settings: postgres, repository: repository, time: started) { p in
+                        self.report(.progress("\(database): \(p.tablesDone)/\(p.tablesTotal) tables, \(p.bytesDone) B"))
+                    }
+                    return (o.snapshot, o.snapshotID, o.warnings)
+                }
+            }
+        }
+        for volume in config.volumes {
+            report(.info("backing up volume \(volume.name) (\(volume.path))"))
+            record(volume.name, kind: "volume") {
+                var request = VolumeBackupRequest(name: volume.name, path: volume.path)
+                request.excludes = volume.exclude
+                request.sqliteGlobs = volume.sqlite
+                request.oneFileSystem = volume.oneFileSystem
+                request.time = started
+                let o = try VolumeBackupJob.run(request, repository: repository) { p in
+                    self.report(.progress("\(volume.name): \(p.filesDone) files, \(p.bytesDone) B"))
+                }
+                return (o.snapshot, o.snapshotID, o.warnings)
+            }
+        }
+
+        status.steps["forget"] = step("forget", &failures) {
+            guard let policies = config.retention else { return "no retention policy configured; nothing forgotten" }
+            let plans = try ForgetJob.plan(repository: repository, policies: policies, now: now())
+            let removed = try ForgetJob.execute(plans, repository: repository, lockWait: 60)
+            return "removed \(removed.count) snapshot(s) by policy"
+        }
+        if let prune, let every = config.pruneEvery {
+            if let last = status.lastPrune, now().timeIntervalSince(last) < every {
+                report(.info("prune: not due (last \(last), every \(Int(every / 86400)) days)"))
+            } else {
+                var pruned = false
+                status.steps["prune"] = step("prune", &failures) {
+                    let detail = try prune(repository)
+                    pruned = true
+                    return detail
+                }
+                if pruned { status.lastPrune = now() }
+            }
+        }
+        if let verifySlice {
+            var working = status
+            status.steps["verify"] = step("verify", &failures) { try verifySlice(repository, &working) }
+            status.verifySlices = working.verifySlices
+            status.verifyCoverage = working.verifyCoverage
+        }
+        if let maintenance {
+            for failure in maintenance(config, &status, report) {
+                failures.append(failure)
+                report(.failure(failure))
+            }
+        }
+
+        status.runFinished = now()
+        let exitCode: Int32 = failures.isEmpty ? 0 : (successes == 0 ? 1 : 3)
+        status.exitCode = exitCode
+        if let path = config.statusFile {
+            do { try status.save(path: path) } catch { report(.warning("cannot write the status file: \(error)")) }
+        }
+        if let path = config.metricsFile {
+            do { try AtomicFile.write(Data(RunMetrics.render(status).utf8), to: path) }
+            catch { report(.warning("cannot write the metrics file: \(error)")) }
+        }
+        if let pinger {
+            let body = failures.isEmpty ? "ok" : failures.joined(separator: "\n")
+            if let message = pinger.ping(failures.isEmpty ? .success : .failure, body: body) { report(.warning(message)) }
+        }
+        return NightlyRunResult(exitCode: exitCode, status: status, failures: failures)
+    }
+
+    private func step(_ name: String, _ failures: inout [String], _ body: () throws -> String) -> RunStatus.Step {
+        do {
+            let detail = try body()
+            report(.info("\(name): \(detail)"))
+            return RunStatus.Step(lastRun: now(), ok: true, detail: detail)
+        } catch {
+            failures.append("\(name): \(error)")
+            report(.failure("\(name): \(error)"))
+            return RunStatus.Step(lastRun: now(), ok: false, detail: "\(error)")
+        }
+    }
+}

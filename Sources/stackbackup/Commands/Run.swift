@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import StackBackupKit
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The nightly job: globals and every database, every volume, forget, prune when due, a verify slice.",
+        discussion: """
+        Reads everything from the config. Databases are dumped before the media volumes, so a restored
+        photo library is never newer than its database. One failing source does not stop the others.
+        Writes the status file (`status_file:`) and a Prometheus textfile (`metrics_file:`), and pings
+        `hooks.healthcheck_url` at start, success and failure (a failing ping never fails the run).
+        Under systemd the output is plain lines for the journal.
+
+        Exit code 0 when everything succeeded, 3 when some sources or steps failed, 1 when all failed.
+        \(ExitStatus.table)
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("Wait up to this many seconds for a run already in progress, then exit 11.", valueName: "seconds"))
+    var lockWait: Double = 60
+
+    func run() throws {
+        let context = CommandContext(global)
+        try runCommand(context.console) {
+            let config = try context.requireConfig(for: "`run`")
+            let runLock = try RunLock.acquire(statusFile: config.statusFile, wait: lockWait)
+            defer { runLock.release() }
+            let repository = try context.openRepository()
+            let console = context.console
+            let nightly = NightlyRun(config: config, repository: repository) { event in
+                switch event {
+                case .info(let line): console.info(line)
+                case .warning(let line): console.warning(line)
+                case .failure(let line): console.error(line)
+                case .progress(let line): console.progress(line)
+                }
+            }
+            NightlySteps.install(on: nightly, config: config)
+            let result = nightly.run()
+            if global.json { try console.printJSON(result.status) }
+            console.info(result.failures.isEmpty ? "run finished: all sources backed up"
+                                                 : "run finished with \(result.failures.count) failure(s)")
+            return ExitStatus(rawValue: result.exitCode) ?? .failure
+        }
+    }
+}
