@@ -69,7 +69,7 @@ public struct KeyFile: Codable, Sendable {
         do {
             return try DocumentJSON.decode(KeyFile.self, from: bytes)
         } catch {
-            throw IntegrityError(object: object, problem: "is not a valid key file (\(error))")
+            throw IntegrityError(object: object, problem: "is not a valid key file")
         }
     }
 }

@@ -108,6 +108,10 @@ public final class Repository: BlobStore, @unchecked Sendable {
                 damaged.append(error.description)
             }
         }
+        if !names.isEmpty && damaged.count == names.count {
+            // No key could even be read: that is damage, not a wrong passphrase.
+            throw IntegrityError(object: "keys/ of \(backend.location)", problem: "all \(names.count) key file(s) are unreadable; restore the keys/ folder from a copy of the repository")
+        }
         let note = damaged.isEmpty ? "" : " (\(damaged.count) key file(s) are damaged: \(damaged.joined(separator: "; ")))"
         throw RepositoryError(.wrongPassphrase, "wrong passphrase for repository at \(backend.location): none of its \(names.count) key(s) opens with it\(note); check the passphrase file or environment")
     }
