@@ -237,15 +237,15 @@ extension DatabaseRestorer {
                     }
                 }
             } catch {
-                if allowed { try? connection.execute("ALTER DATABASE \(quotedTarget) ALLOW_CONNECTIONS true") }
+                if allowed { _ = try? connection.execute("ALTER DATABASE \(quotedTarget) ALLOW_CONNECTIONS true") }
                 throw error
             }
             do {
                 try connection.execute("ALTER DATABASE \(quotedTemp) RENAME TO \(quotedTarget)")
             } catch {
                 // Put the original back as it was.
-                try? connection.execute("ALTER DATABASE \(quotedOld) RENAME TO \(quotedTarget)")
-                if allowed { try? connection.execute("ALTER DATABASE \(quotedTarget) ALLOW_CONNECTIONS true") }
+                _ = try? connection.execute("ALTER DATABASE \(quotedOld) RENAME TO \(quotedTarget)")
+                if allowed { _ = try? connection.execute("ALTER DATABASE \(quotedTarget) ALLOW_CONNECTIONS true") }
                 throw error
             }
             if allowed { try connection.execute("ALTER DATABASE \(quotedOld) ALLOW_CONNECTIONS true") }
