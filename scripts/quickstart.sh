@@ -84,7 +84,7 @@ postgres:
   jobs: 2
   pg_dump: $pgbin/pg_dump
 volumes:
-  immich:
+  immich-media:
     path: $state/volumes/immich
     exclude: ["thumbs/**", "encoded-video/**"]
   navidrome:
