@@ -143,6 +143,7 @@ public final class RestoreDrill {
     /// temporary one); never throws: a drill must not fail on its cleanup.
     func dropScratch(_ names: [String]) {
         guard let connection = try? PGConnection.connect(admin, retries: 1) else { return }
+        _ = try? connection.execute("SET client_min_messages = warning")  // no "does not exist, skipping" notices
         for name in names {
             _ = try? connection.execute("DROP DATABASE IF EXISTS \(connection.escapeIdentifier(name)) WITH (FORCE)")
         }

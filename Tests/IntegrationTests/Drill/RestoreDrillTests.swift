@@ -27,7 +27,11 @@ struct RestoreDrillTests {
         #expect(report.tablesChecked == manifest.tables.count)
         #expect(report.tables.allSatisfy { $0.rowsFound == $0.rowsExpected && $0.problem == nil })
         #expect(report.tables.contains { $0.digestMatches == true })
-        #expect(report.indexesChecked > 0 && report.constraintsChecked > 0)
+        // Tables split into key ranges are compared part by part too.
+        for table in manifest.tables where table.parts.count > 1 && !table.orderedBy.isEmpty {
+            #expect(report.tables.first { $0.table == table.table.description }?.digestMatches == true, "\(table.table)")
+        }
+        #expect(report.indexesChecked + report.constraintsChecked > 0)
         #expect(report.missingIndexes.isEmpty && report.missingConstraints.isEmpty)
         #expect(report.amcheck.status == "checked" || report.amcheck.note != nil)
         #expect(report.scratchDatabase.hasPrefix(RestoreDrill.scratchPrefix))
@@ -126,7 +130,8 @@ struct RestoreDrillTests {
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
 
-        if stillRunning { #expect(process.terminationStatus == 143) }
+        #expect(stillRunning, "the drill ended before SIGTERM: make the fixture larger")
+        #expect(process.terminationStatus == 143)
         #expect(try DrillFixture.leftovers(admin: admin) == [])
     }
 
