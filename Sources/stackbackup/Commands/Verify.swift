@@ -10,6 +10,9 @@ struct Verify: ParsableCommand {
         --read-data reads and decrypts every pack; --read-data-subset reads a share of them.
         --files-only checks every file against the SHA-256 in its name and needs no passphrase
         (suitable for CI on a repository copy). Exit code 13 when anything is damaged.
+        --restore-drill DB|all restores database snapshots into a scratch database, compares them with
+        their manifests and drops it; --volume-drill NAME restores files to a temporary folder and compares
+        them with the snapshot. Drills exit 0 passed, 13 damage found, 1 could not run, 130/143 interrupted.
 
         \(ExitStatus.table)
         """)
@@ -19,6 +22,7 @@ struct Verify: ParsableCommand {
     @Option(help: ArgumentHelp("Read only a share of the packs: N%, K/M (slice K of M), or auto (a different seventh each day; seven days cover everything).", valueName: "subset"))
     var readDataSubset: String?
     @Flag(help: "Only compare file names with the SHA-256 of their contents (no passphrase needed).") var filesOnly = false
+    @OptionGroup var drill: DrillArguments
 
     func validate() throws {
         if readData && readDataSubset != nil { throw ValidationError("give either --read-data or --read-data-subset, not both") }
@@ -41,6 +45,12 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let context = CommandContext(global)
+        if drill.isRequested {
+            if filesOnly || readData || readDataSubset != nil {
+                throw ValidationError("a drill runs on its own: leave out --files-only, --read-data and --read-data-subset")
+            }
+            return try runCommand(context.console) { try drill.run(context) }
+        }
         try runCommand(context.console) {
             let console = context.console
             let report: DamageReport
@@ -64,4 +74,165 @@ struct Verify: ParsableCommand {
             return report.isClean ? .ok : .damaged
         }
     }
+}
+
+/// `verify --restore-drill DB|all` and `verify --volume-drill NAME`.
+struct DrillArguments: ParsableArguments {
+    @Option(help: ArgumentHelp("Restore a database's snapshot (its latest, or --snapshot) into a scratch database, compare it with the manifest, drop it; `all` drills every database.", valueName: "db|all"))
+    var restoreDrill: String?
+    @Option(help: ArgumentHelp("Restore a sample of a volume snapshot's files to a temporary folder and compare them with the snapshot.", valueName: "name"))
+    var volumeDrill: String?
+    @Option(help: ArgumentHelp("The snapshot to drill (id prefix) instead of the latest.", valueName: "id"))
+    var snapshot: String?
+    @Option(help: ArgumentHelp("Drill on another PostgreSQL server: host[:port][/user] (password from PGPASSWORD or ~/.pgpass).", valueName: "server"))
+    var drillServer: String?
+    @Option(help: ArgumentHelp("Volume drill: check N files chosen at random (default: all).", valueName: "n"))
+    var sample: Int?
+
+    var isRequested: Bool { restoreDrill != nil || volumeDrill != nil }
+
+    func validate() throws {
+        if restoreDrill != nil && volumeDrill != nil { throw ValidationError("give either --restore-drill or --volume-drill, not both") }
+        if !isRequested && (snapshot != nil || drillServer != nil || sample != nil) {
+            throw ValidationError("--snapshot, --drill-server and --sample go with --restore-drill or --volume-drill")
+        }
+        if restoreDrill == "all" && snapshot != nil { throw ValidationError("--snapshot names one snapshot: use it with --restore-drill DB, not all") }
+        if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }
+        if sample != nil && volumeDrill == nil { throw ValidationError("--sample goes with --volume-drill") }
+        if let drillServer, Self.server(drillServer) == nil {
+            throw ValidationError("--drill-server must be host[:port][/user], e.g. localhost:5433/postgres, got '\(drillServer)'")
+        }
+    }
+
+    /// `host[:port][/user]` → (host, port, user).
+    static func server(_ text: String) -> (host: String, port: Int?, user: String?)? {
+        let slash = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let address = String(slash[0])
+        let user = slash.count > 1 && !slash[1].isEmpty ? String(slash[1]) : nil
+        var host = address
+        var port: Int?
+        if let colon = address.lastIndex(of: ":"), !address.hasPrefix("/") {
+            host = String(address[..<colon])
+            guard let p = Int(address[address.index(after: colon)...]), (1...65535).contains(p) else { return nil }
+            port = p
+        }
+        guard !host.isEmpty, !host.contains("="), !host.contains(" ") else { return nil }
+        return (host, port, user)
+    }
+
+    func run(_ context: CommandContext) throws -> ExitStatus {
+        let repository = try context.openRepository()
+        let lock = try repository.lock(exclusive: false, command: "verify")
+        defer { try? lock.release() }
+        if let name = volumeDrill { return try runVolumeDrill(name, repository: repository, context: context) }
+        return try runRestoreDrill(restoreDrill ?? "all", repository: repository, context: context)
+    }
+
+    private func runRestoreDrill(_ target: String, repository: Repository, context: CommandContext) throws -> ExitStatus {
+        let console = context.console
+        let settings = try context.config()?.postgres ?? PostgresSettings()
+        var connection = settings.connectionConfig()
+        if let drillServer, let server = Self.server(drillServer) {
+            connection.host = server.host
+            connection.port = server.port ?? connection.port
+            if let user = server.user { connection.user = user }
+            connection.passwordFile = nil
+        }
+        let records: [SnapshotRecord]
+        if target == "all" {
+            records = try RestoreDrill.latestDatabaseSnapshots(in: repository)
+            if records.isEmpty { throw DrillError(.invalidSnapshot, "there are no database snapshots in the repository to drill; run `stackbackup backup db` first") }
+        } else if let snapshot {
+            records = [try repository.resolveSnapshot(snapshot, source: target)]
+        } else {
+            guard let latest = try repository.latestSnapshot(source: target) else {
+                throw DrillError(.invalidSnapshot, "there is no snapshot of database \(target); list them with `stackbackup snapshots`")
+            }
+            records = [latest]
+        }
+        var reports: [DrillReport] = []
+        var failures: [String: String] = [:]
+        var damagedManifests = 0
+        for record in records {
+            console.info("drilling \(record.snapshot.source) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time))) on \(connection.withDatabase("postgres").displayName)")
+            let drill = RestoreDrill(connection: connection, repository: repository,
+                                     options: DrillOptions(jobs: settings.jobs),
+                                     progress: { phase in console.progress("\(record.snapshot.source): \(phase)") })
+            do {
+                let report = try drill.run(snapshot: record)
+                reports.append(report)
+                if !context.options.json { printReport(report, console: console) }
+            } catch let error as DrillError {
+                if case .interrupted(let signal) = error.code {
+                    console.error(error.description)
+                    throw ExitCode(signal == SIGTERM ? 143 : ExitStatus.interrupted.rawValue)
+                }
+                if records.count == 1 { throw error }
+                failures[record.snapshot.source] = error.description
+                console.error("\(record.snapshot.source): \(error)")
+            } catch let error as IntegrityError {
+                // The manifest itself is damaged.
+                if records.count == 1 { throw error }
+                failures[record.snapshot.source] = error.description
+                damagedManifests += 1
+                console.error("\(record.snapshot.source): \(error)")
+            } catch {
+                if records.count == 1 { throw error }
+                failures[record.snapshot.source] = "\(error)"
+                console.error("\(record.snapshot.source): \(error)")
+            }
+        }
+        let passed = reports.allSatisfy(\.passed) && damagedManifests == 0
+        if context.options.json {
+            try console.printJSON(DrillJSON(drills: reports, errors: failures, passed: passed && failures.isEmpty))
+        } else {
+            console.output(passed && failures.isEmpty ? "passed" : "FAILED")
+        }
+        if !passed { return .damaged }
+        return failures.isEmpty ? .ok : .failure
+    }
+
+    private func printReport(_ report: DrillReport, console: Console) {
+        console.output("\(report.database) (snapshot \(report.snapshot.prefix(8)), restored as \(report.scratchDatabase) in \(Format.duration(report.seconds))):")
+        let rows = report.tables.map { t in
+            [t.table, String(t.rowsExpected), t.rowsFound.map(String.init) ?? "-",
+             t.digestMatches.map { $0 ? "ok" : "MISMATCH" } ?? "-", t.problem ?? "ok"]
+        }
+        console.output(Format.table(["table", "rows expected", "rows found", "digest", "result"], rows))
+        console.output("indexes: \(report.indexesChecked - report.missingIndexes.count)/\(report.indexesChecked) present; constraints: \(report.constraintsChecked - report.missingConstraints.count)/\(report.constraintsChecked) present; amcheck: \(report.amcheck.status)\(report.amcheck.status == "checked" ? " (\(report.amcheck.indexesChecked) indexes)" : "")")
+        for problem in report.problems { console.output("  DAMAGE: \(problem)") }
+        for note in report.notes + [report.amcheck.note].compactMap({ $0 }) { console.output("  note: \(note)") }
+        console.output("\(report.database): \(report.passed ? "passed" : "FAILED")")
+    }
+
+    private func runVolumeDrill(_ name: String, repository: Repository, context: CommandContext) throws -> ExitStatus {
+        let console = context.console
+        let record: SnapshotRecord
+        if let snapshot {
+            record = try repository.resolveSnapshot(snapshot, source: name)
+        } else {
+            guard let latest = try repository.latestSnapshot(source: name) else {
+                throw DrillError(.invalidSnapshot, "there is no snapshot of volume \(name); list them with `stackbackup snapshots`")
+            }
+            record = latest
+        }
+        console.info("drilling volume \(name) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time)))\(sample.map { ", \($0) files" } ?? ", all files")")
+        let report = try VolumeDrill(repository: repository, options: VolumeDrillOptions(sample: sample)).run(snapshot: record)
+        if context.options.json {
+            try console.printJSON(report)
+        } else {
+            console.output("\(name): \(report.filesChecked) of \(report.filesInSnapshot) files checked (\(Format.bytes(report.bytesChecked))) in \(Format.duration(report.seconds))")
+            if !report.mismatches.isEmpty {
+                console.output(Format.table(["file", "problem"], report.mismatches.map { [$0.path, $0.problem] }))
+            }
+            console.output(report.passed ? "passed" : "FAILED")
+        }
+        return report.passed ? .ok : .damaged
+    }
+}
+
+private struct DrillJSON: Encodable {
+    let drills: [DrillReport]
+    let errors: [String: String]
+    let passed: Bool
 }
