@@ -4,7 +4,7 @@ import Yams
 /// Builds a `StackConfig` from a composed YAML tree, one section at a time.
 struct ConfigParser {
     static let topKeys = ["repository", "password_file", "postgres", "volumes", "retention", "prune_every",
-                          "status_file", "metrics_file", "hooks", "maintenance"]
+                          "status_file", "metrics_file", "hooks", "maintenance", "drill_day"]
     static let postgresKeys = ["host", "port", "user", "dbname", "password_file", "sslmode", "connect_timeout",
                                "databases", "jobs", "pg_dump", "lock_timeout"]
     static let volumeKeys = ["path", "exclude", "sqlite", "one_file_system"]
@@ -43,6 +43,13 @@ struct ConfigParser {
                 if config.pruneEvery == 0 {
                     throw reader.error(value, "'prune_every' must be longer than 0; leave it out to never prune from `run`")
                 }
+            case "drill_day":
+                let day = try reader.string(value, entry.key)?.lowercased()
+                let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+                guard let day, day == "never" || days.contains(day) else {
+                    throw reader.error(value, "'drill_day' must be a weekday (e.g. sunday) or never")
+                }
+                config.drillWeekday = days.firstIndex(of: day).map { $0 + 1 }
             case "status_file":
                 config.statusFile = try path(value, entry.key)
             case "metrics_file":

@@ -25,6 +25,9 @@ public struct StackConfig: Sendable {
     public var retentionFile: String?
     /// Seconds between two prunes run by `stackbackup run`.
     public var pruneEvery: TimeInterval?
+    /// The weekday (1 = Sunday, as Calendar counts) on which `run` drills one
+    /// database restore, rotating through the databases; nil = never.
+    public var drillWeekday: Int?
     public var statusFile: String?
     public var metricsFile: String?
     public var hooks: HookSettings

@@ -26,6 +26,8 @@ public final class NightlyRun {
     let now: () -> Date
     public var verifySlice: ((Repository, inout RunStatus) throws -> String)?
     public var prune: ((Repository) throws -> String)?
+    /// A restore drill when due; returns nil when not due today.
+    public var drill: ((Repository, Date) throws -> String?)?
     public var maintenance: ((StackConfig, inout RunStatus, (RunEvent) -> Void) -> [String])?
 
     public init(config: StackConfig, repository: Repository, now: @escaping () -> Date = Date.init,
@@ -128,6 +130,14 @@ public final class NightlyRun {
             status.steps["verify"] = step("verify", &failures) { try verifySlice(repository, &working) }
             status.verifySlices = working.verifySlices
             status.verifyCoverage = working.verifyCoverage
+        }
+        if let drill {
+            var due = true
+            let result = step("drill", &failures) {
+                guard let detail = try drill(repository, now()) else { due = false; return "not due" }
+                return detail
+            }
+            if due { status.steps["drill"] = result }
         }
         if let maintenance {
             for failure in maintenance(config, &status, report) {

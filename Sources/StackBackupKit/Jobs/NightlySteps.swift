@@ -11,6 +11,9 @@ public enum NightlySteps {
         run.verifySlice = { repository, status in
             try VerifySlice.run(repository: repository, status: &status)
         }
+        run.drill = { repository, now in
+            try NightlyDrill.runIfDue(config: config, repository: repository, now: now)
+        }
         run.maintenance = { config, status, report in
             NightlyMaintenance.run(config: config, status: &status, report: report)
         }
@@ -34,5 +37,28 @@ public enum VerifySlice {
             throw IntegrityError(object: "repository", problem: report.summary.joined(separator: "; "))
         }
         return "slice \(index + 1)/\(slices) read (\(report.packsRead) packs, \(report.bytesRead) bytes), no damage; coverage this cycle \(done.count)/\(slices)"
+    }
+}
+
+/// The weekly restore drill of the nightly run: on `drill_day`, one database
+/// (rotating week by week through the configured ones) is restored into a
+/// scratch database, compared with its manifest and dropped.
+public enum NightlyDrill {
+    public static func runIfDue(config: StackConfig, repository: Repository, now: Date) throws -> String? {
+        guard let weekday = config.drillWeekday, Calendar.current.component(.weekday, from: now) == weekday else { return nil }
+        let databases = config.postgres.databases
+        guard !databases.isEmpty else { return nil }
+        let week = Int(now.timeIntervalSince1970 / (7 * 86_400))
+        let database = databases[week % databases.count]
+        guard let snapshot = try repository.latestSnapshot(source: database) else {
+            return "no snapshot of \(database) to drill yet"
+        }
+        let drill = RestoreDrill(connection: config.postgres.connectionConfig(), repository: repository,
+                                 options: DrillOptions(jobs: config.postgres.jobs))
+        let report = try drill.run(snapshot: snapshot)
+        guard report.passed else {
+            throw IntegrityError(object: "database \(database) snapshot \(snapshot.id.short)", problem: "the restore drill failed: \(report.problems.joined(separator: "; "))")
+        }
+        return "restore drill of \(database) (snapshot \(snapshot.id.short)) passed: \(report.tablesChecked) tables"
     }
 }

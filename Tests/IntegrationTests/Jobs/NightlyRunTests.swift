@@ -6,7 +6,7 @@ import Testing
 @Suite(.enabled(if: TestPostgres.isConfigured || TestPostgres.isCI, "needs PostgreSQL: run bash scripts/test.sh"))
 struct NightlyRunTests {
     /// A config with one database, one good volume and one whose folder is missing.
-    func makeConfig(_ dir: TemporaryDirectory, database: String, server: PGConnectionConfig) throws -> StackConfig {
+    func makeConfig(_ dir: TemporaryDirectory, database: String, server: PGConnectionConfig, extra: String = "") throws -> StackConfig {
         try FileManager.default.createDirectory(atPath: dir.sub("media/2026"), withIntermediateDirectories: true)
         _ = try dir.write("media/2026/photo.jpg", String(repeating: "pixel", count: 20_000))
         let yaml = """
@@ -26,6 +26,7 @@ struct NightlyRunTests {
         prune_every: 7d
         status_file: \(dir.sub("state/status.json"))
         metrics_file: \(dir.sub("state/stackbackup.prom"))
+        \(extra)
         """
         return try StackConfig.parse(yaml: yaml, file: dir.sub("config.yml"))
     }
@@ -92,6 +93,28 @@ struct NightlyRunTests {
         // Pruned on the first night only: prune_every is 7 days.
         #expect(status.lastPrune != nil)
         #expect(status.verifyCoverage != nil)
+    }
+}
+
+extension NightlyRunTests {
+    @Test func drillsADatabaseOnTheConfiguredDay() throws {
+        let server = try #require(try TestPostgres.requireServer())
+        let database = try TestPostgres.createScratchDatabase(prefix: "nightly3")
+        defer { try? TestPostgres.dropDatabase(database) }
+        try StackFixtures.createUmamiLike(db: server.withDatabase(database), rows: 200)
+        let dir = TemporaryDirectory("nightly3")
+        let today = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"][Calendar.current.component(.weekday, from: Date()) - 1]
+        let config = try makeConfig(dir, database: database, server: server, extra: "drill_day: \(today)")
+        #expect(config.drillWeekday != nil)
+        let repository = try Repository.initialize(backend: LocalBackend(path: dir.sub("repo")), passphrase: Array("pw".utf8), kdf: .testing)
+        let nightly = NightlyRun(config: config, repository: repository) { _ in }
+        NightlySteps.install(on: nightly, config: config)
+        let result = nightly.run()
+        let drill = try #require(result.status.steps["drill"])
+        #expect(drill.ok, "\(drill.detail)")
+        #expect(drill.detail.contains("passed"))
+        let metrics = try String(contentsOfFile: dir.sub("state/stackbackup.prom"), encoding: .utf8)
+        #expect(metrics.contains("stackbackup_step_ok{step=\"drill\"} 1"))
     }
 }
 
