@@ -35,7 +35,6 @@ public struct SystemdUnits: Sendable {
         return """
         [Unit]
         Description=\(description)
-        Documentation=man:stackbackup(1)
         Wants=network-online.target
         After=network-online.target postgresql.service docker.service
 

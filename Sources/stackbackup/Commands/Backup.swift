@@ -5,7 +5,7 @@ import StackBackupKit
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Take snapshots: databases, roles (globals), volumes from the config, or any folder.",
-        subcommands: [Volume.self, Path.self])
+        subcommands: [Volume.self, Path.self, Db.self, Globals.self])
 }
 
 /// Options shared by every kind of backup.

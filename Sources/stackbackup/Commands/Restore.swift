@@ -59,7 +59,7 @@ struct Restore: ParsableCommand {
                 }
                 return try restoreVolume(record, target: target, repository: repository, context: context)
             case .postgres:
-                throw RepositoryError(.invalidArgument, "database restore is not available in this build")
+                return try DatabaseRestoreCommand(options: self, context: context).run(record, repository: repository)
             case .globals:
                 throw RepositoryError(.invalidArgument, "snapshot \(record.id.short) holds roles (globals); they are restored with `restore DB --with-roles`")
             }

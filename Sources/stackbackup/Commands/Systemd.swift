@@ -16,7 +16,8 @@ struct Systemd: ParsableCommand {
 
     static func units(_ context: CommandContext, _ options: UnitOptions) throws -> SystemdUnits {
         let configPath = context.configPath.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "/etc/stackbackup/config.yml"
-        let config = try context.config()
+        // The units may be rendered before the config exists (e.g. for packaging).
+        let config = FileManager.default.fileExists(atPath: configPath) ? try context.config() : nil
         var writable: [String] = []
         if let repo = config?.repository ?? context.options.repository { writable.append(repo) }
         for file in [config?.statusFile, config?.metricsFile].compactMap({ $0 }) {

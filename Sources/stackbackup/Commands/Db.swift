@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import StackBackupKit
+
+struct Db: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Maintain the databases: health report, vacuum, analyze, reindex, amcheck.",
+        discussion: "The connection comes from the config's `postgres:` section, else the PG* environment and ~/.pgpass. Databases default to the configured list.",
+        subcommands: [StatusCommand.self, Vacuum.self, Analyze.self, Reindex.self, Check.self])
+
+    struct Target: ParsableArguments {
+        @Argument(help: "Databases (default: the config's postgres.databases).") var databases: [String] = []
+        @Option(help: ArgumentHelp("Give up on a table whose lock is not granted within this many seconds.", valueName: "seconds"))
+        var lockTimeout: Double = 5
+        @Option(help: ArgumentHelp("Cancel a statement running longer than this many seconds.", valueName: "seconds"))
+        var statementTimeout: Double?
+    }
+
+    static func settings(_ context: CommandContext) throws -> PostgresSettings {
+        try context.config()?.postgres ?? PostgresSettings()
+    }
+
+    /// Runs `body` per database and prints each summary; exit 3 when anything was skipped or failed.
+    static func runMaintenance(_ context: CommandContext, _ target: Target, patterns: [String] = [],
+                               _ body: (Maintenance, String) throws -> MaintenanceSummary) throws -> ExitStatus {
+        let settings = try settings(context)
+        let console = context.console
+        let options = MaintenanceOptions(lockTimeout: target.lockTimeout, statementTimeout: target.statementTimeout, tablePatterns: patterns)
+        let maintenance = Maintenance(connection: settings.connectionConfig(), options: options) { p in
+            switch p.event {
+            case .started, .running:
+                var line = "\(p.database): \(p.operation.rawValue) \(p.object) (\(p.position)/\(p.count))"
+                if let phase = p.phase { line += " \(phase)" }
+                if let done = p.blocksDone, let total = p.blocksTotal, total > 0 { line += String(format: " %.0f%%", Double(done) * 100 / Double(total)) }
+                console.progress(line)
+            case .failed, .skipped, .finished: break
+            }
+        }
+        var summaries: [MaintenanceSummary] = []
+        for database in target.databases.isEmpty ? settings.databases : target.databases {
+            let summary = try body(maintenance, database)
+            summaries.append(summary)
+            if !context.options.json {
+                console.output("\(database): \(summary.operation.rawValue) of \(summary.tables.count) table(s) in \(Format.duration(summary.seconds)), reclaimed \(Format.bytes(max(0, summary.bytesReclaimed)))")
+                for skipped in summary.skipped { console.warning("\(database): skipped \(skipped)") }
+                for failure in summary.failures { console.error("\(database): \(failure)") }
+            }
+        }
+        if context.options.json { try console.printJSON(summaries) }
+        return summaries.allSatisfy(\.isComplete) ? .ok : .partial
+    }
+
+    struct StatusCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "status",
+            abstract: "Health report: sizes, dead tuples and bloat, vacuum/analyze times, wraparound age, long and idle transactions, index problems, cache hit ratio, extension updates.",
+            discussion: "Exit code 3 when there are warnings.\n\n\(ExitStatus.table)")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Databases (default: the config's postgres.databases).") var databases: [String] = []
+
+        func run() throws {
+            let context = CommandContext(global)
+            try runCommand(context.console) {
+                let settings = try Db.settings(context)
+                let report = try HealthCollector.collect(connection: settings.connectionConfig(),
+                                                         databases: databases.isEmpty ? settings.databases : databases)
+                if global.json {
+                    try context.console.printJSON(report)
+                } else {
+                    context.console.output("server: \(report.server)")
+                    let rows = report.databases.map { d in
+                        [d.name, Format.bytes(d.sizeBytes), String(d.tables.reduce(0) { $0 + $1.deadTuples }),
+                         String(d.xidAge), d.cacheHitRatio.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
+                         String(d.invalidIndexes.count), String(d.idleInTransaction.count + d.longTransactions.count)]
+                    }
+                    context.console.output(Format.table(["Database", "Size", "Dead tuples", "XID age", "Cache hit", "Invalid idx", "Long/idle tx"], rows))
+                    for d in report.databases {
+                        let top = d.tables.sorted { $0.deadTuples > $1.deadTuples }.prefix(3).filter { $0.deadTuples > 0 }
+                        for t in top {
+                            context.console.output("  \(d.name).\(t.name): \(t.deadTuples) dead tuples, bloat ≈ \(Format.bytes(t.bloatEstimateBytes)), last vacuum \(Db.lastVacuum(t))")
+                        }
+                    }
+                    for warning in report.warnings {
+                        context.console.output((context.console.isTerminal ? "\u{1B}[33mwarning\u{1B}[0m: " : "warning: ") + warning.description)
+                    }
+                }
+                return report.warnings.isEmpty ? .ok : .partial
+            }
+        }
+    }
+
+    static func lastVacuum(_ t: TableHealth) -> String {
+        (t.lastVacuum ?? t.lastAutovacuum).map(Format.time) ?? "never"
+    }
+
+    struct Vacuum: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "VACUUM table by table (optionally ANALYZE, or FULL with --yes), never waiting long for a lock.",
+            discussion: "Exit code 3 when some tables were skipped (locked, no privilege).\n\n\(ExitStatus.table)")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var target: Target
+        @Flag(help: "Also update planner statistics.") var analyze = false
+        @Flag(help: "VACUUM FULL: rewrites tables under an exclusive lock (needs --yes).") var full = false
+        @Flag(help: "Confirm --full.") var yes = false
+        @Option(name: .customLong("table"), help: ArgumentHelp("Only tables matching this pattern (repeatable).", valueName: "pattern"))
+        var tables: [String] = []
+
+        func validate() throws {
+            if full && !yes { throw ValidationError("--full takes exclusive locks that block the applications; confirm with --yes") }
+        }
+
+        func run() throws {
+            let context = CommandContext(global)
+            try runCommand(context.console) {
+                try Db.runMaintenance(context, target, patterns: tables) { try $0.vacuum(database: $1, analyze: analyze, full: full, confirmed: yes) }
+            }
+        }
+    }
+
+    struct Analyze: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "ANALYZE every table (planner statistics).", discussion: ExitStatus.table)
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var target: Target
+
+        func run() throws {
+            let context = CommandContext(global)
+            try runCommand(context.console) { try Db.runMaintenance(context, target) { try $0.analyze(database: $1) } }
+        }
+    }
+
+    struct Reindex: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rebuild indexes (concurrently by default), or only invalid ones.", discussion: ExitStatus.table)
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var target: Target
+        @Flag(inversion: .prefixedNo, help: "REINDEX CONCURRENTLY, which does not block writes.") var concurrently = true
+        @Flag(help: "Only indexes left invalid (e.g. by a failed CREATE INDEX CONCURRENTLY).") var invalidOnly = false
+
+        func run() throws {
+            let context = CommandContext(global)
+            try runCommand(context.console) {
+                try Db.runMaintenance(context, target) { try $0.reindex(database: $1, concurrently: concurrently, invalidOnly: invalidOnly) }
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every btree index with amcheck (bt_index_check).",
+            discussion: "Exit code 13 when an index is corrupt.\n\n\(ExitStatus.table)")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var target: Target
+        @Flag(help: "Also verify that every heap tuple is in the index (slower).") var heapallindexed = false
+        @Flag(help: "CREATE EXTENSION amcheck where missing (needs a superuser).") var installAmcheck = false
+
+        func run() throws {
+            let context = CommandContext(global)
+            try runCommand(context.console) {
+                let settings = try Db.settings(context)
+                let options = MaintenanceOptions(lockTimeout: target.lockTimeout, statementTimeout: target.statementTimeout)
+                let maintenance = Maintenance(connection: settings.connectionConfig(), options: options, progress: nil)
+                var reports: [AmcheckReport] = []
+                for database in target.databases.isEmpty ? settings.databases : target.databases {
+                    let report = try maintenance.check(database: database, heapAllIndexed: heapallindexed, installAmcheck: installAmcheck)
+                    reports.append(report)
+                    if !global.json {
+                        if let message = report.message { context.console.output("\(database): \(message)") }
+                        context.console.output("\(database): \(report.checked) index(es) checked, \(report.corrupt.count) corrupt")
+                        for corrupt in report.corrupt { context.console.error("\(database): \(corrupt)") }
+                        for failure in report.failures { context.console.error("\(database): \(failure)") }
+                    }
+                }
+                if global.json { try context.console.printJSON(reports) }
+                if reports.contains(where: { !$0.corrupt.isEmpty }) { return .damaged }
+                return reports.allSatisfy { $0.failures.isEmpty && !$0.amcheckMissing } ? .ok : .partial
+            }
+        }
+    }
+}
