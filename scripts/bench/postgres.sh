@@ -159,7 +159,7 @@ fresh_repos() {
 }
 
 sb_dump()    { bench_measure stackbackup "$1" "$2" "$sb_repo" -- "$SB" backup db bench_umami --jobs 2 --repo "$sb_repo" --password-file "$pwfile" --json; }
-fc_dump()    { bench_measure pg_dump-Fc "$1" "$2" "$dumps/umami.dump" -- bash -c 'rm -f "$1" && exec pg_dump -Fc -d bench_umami -f "$1"' _ "$dumps/umami.dump"; }
+fc_dump()    { rm -f "$dumps/umami.dump"; bench_measure pg_dump-Fc "$1" "$2" "$dumps/umami.dump" -- pg_dump -Fc -d bench_umami -f "$dumps/umami.dump"; }
 restic_fc()  { bench_measure restic-Fc-file "$1" "$2" "$rfc_repo" -- restic -r "$rfc_repo" --cache-dir "$restic_cache" --compression auto backup --host bench "$dumps/umami.dump"; }
 restic_fp()  { bench_measure restic-Fp-stdin "$1" "$2" "$rfp_repo" -- bash -o pipefail -c \
                    'pg_dump -Fp -d bench_umami | restic -r "$1" --cache-dir "$2" --compression auto backup --host bench --stdin --stdin-filename bench_umami.sql' _ "$rfp_repo" "$restic_cache"; }
