@@ -106,7 +106,7 @@ echo "| phase | stackbackup s | MB/s | restic s | MB/s | stackbackup / restic ti
 echo "|---|---|---|---|---|---|"
 for phase in local-backup s3-backup local-restore s3-restore; do
     sb=${secs[sb-$phase]}; rs=${secs[restic-$phase]:-0}
-    echo "| $phase | $sb | $(rate "$sb") | ${rs/#0/-} | $(rate "$rs") | $(ratio "$sb" "$rs") |"
+    echo "| $phase | $sb | $(rate "$sb") | $rs | $(rate "$rs") | $(ratio "$sb" "$rs") |"
 done
 echo "| copy local -> s3 | ${secs[sb-copy-local-to-s3]} | $(rate "${secs[sb-copy-local-to-s3]}") | | | |"
 echo "| copy again (nothing to do) | ${secs[sb-copy-again]} | | | | |"
