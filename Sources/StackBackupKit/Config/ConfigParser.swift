@@ -4,7 +4,8 @@ import Yams
 /// Builds a `StackConfig` from a composed YAML tree, one section at a time.
 struct ConfigParser {
     static let topKeys = ["repository", "password_file", "postgres", "volumes", "retention", "prune_every",
-                          "status_file", "metrics_file", "hooks", "maintenance", "drill_day"]
+                          "status_file", "metrics_file", "hooks", "maintenance", "drill_day", "offsite",
+                          "s3_access_key_file", "s3_secret_key_file"]
     static let postgresKeys = ["host", "port", "user", "dbname", "password_file", "sslmode", "connect_timeout",
                                "databases", "jobs", "pg_dump", "lock_timeout"]
     static let volumeKeys = ["path", "exclude", "sqlite", "one_file_system"]
@@ -56,6 +57,12 @@ struct ConfigParser {
                 config.metricsFile = try path(value, entry.key)
             case "hooks":
                 config.hooks = try hooks(value)
+            case "offsite":
+                config.offsite = try offsite(value, keyNode: entry.keyNode, lines: &config.lines)
+            case "s3_access_key_file":
+                config.s3AccessKeyFile = try path(value, entry.key)
+            case "s3_secret_key_file":
+                config.s3SecretKeyFile = try path(value, entry.key)
             default:
                 config.maintenance = try maintenance(value)
             }

@@ -32,6 +32,11 @@ public struct StackConfig: Sendable {
     public var metricsFile: String?
     public var hooks: HookSettings
     public var maintenance: MaintenanceSettings
+    /// A second repository that `run` copies each night's snapshots to.
+    public var offsite: OffsiteSettings?
+    /// Files holding the S3 key id and secret for an `s3:` repository (else the AWS_* environment).
+    public var s3AccessKeyFile: String?
+    public var s3SecretKeyFile: String?
     /// Line of each setting, keyed "repository", "volumes.NAME", "volumes.NAME.path", …
     public internal(set) var lines: [String: Int]
 

@@ -45,6 +45,9 @@ public struct Snapshot: Codable, Sendable {
     public var toolVersion: String
     /// PostgreSQL `server_version_num` for database sources.
     public var serverVersion: Int?
+    /// Set by `copy`: the id of the original snapshot (in the repository it
+    /// was first taken in) this one is a copy of. Absent in older documents.
+    public var copiedFrom: ObjectID?
 
     public init(time: Date, host: String, kind: SourceKind, source: String, tags: [String] = [],
                 root: ObjectID, parent: ObjectID? = nil, path: String? = nil,
@@ -66,6 +69,7 @@ public struct Snapshot: Codable, Sendable {
         case time, host, kind, source, tags, root, parent, path, stats
         case toolVersion = "tool_version"
         case serverVersion = "server_version"
+        case copiedFrom = "copied_from"
     }
 }
 
@@ -73,6 +77,10 @@ public struct Snapshot: Codable, Sendable {
 public struct SnapshotRecord: Sendable {
     public let id: ObjectID
     public let snapshot: Snapshot
+
+    /// The id of the snapshot this one is, or is a copy of: the same in every
+    /// repository it was copied to.
+    public var originalID: ObjectID { snapshot.copiedFrom ?? id }
 
     public init(id: ObjectID, snapshot: Snapshot) {
         self.id = id

@@ -29,6 +29,8 @@ public final class NightlyRun {
     /// A restore drill when due; returns nil when not due today.
     public var drill: ((Repository, Date) throws -> String?)?
     public var maintenance: ((StackConfig, inout RunStatus, (RunEvent) -> Void) -> [String])?
+    /// Copies this night's snapshots to `config.offsite`; defaults to `CopyOffsite.run`.
+    public var offsite: ((Repository, [ObjectID]) throws -> String)?
 
     public init(config: StackConfig, repository: Repository, now: @escaping () -> Date = Date.init,
                 report: @escaping (RunEvent) -> Void) {
@@ -45,6 +47,7 @@ public final class NightlyRun {
         status.runFinished = nil
         var failures: [String] = []
         var successes = 0
+        var nightSnapshots: [ObjectID] = []
         let pinger = config.hooks.healthcheckURL.map(HealthcheckPinger.init)
         if let message = pinger?.ping(.start) { report(.warning(message)) }
 
@@ -60,6 +63,7 @@ public final class NightlyRun {
                 let stats = outcome.snapshot.stats
                 entry.lastSuccess = now()
                 entry.lastSnapshot = outcome.id?.hex
+                if let id = outcome.id { nightSnapshots.append(id) }
                 entry.bytesRead = stats.bytesRead
                 entry.bytesAdded = stats.bytesAdded
                 entry.bytesTotal = stats.bytesTotal
@@ -104,6 +108,13 @@ public final class NightlyRun {
                 }
                 return (o.snapshot, o.snapshotID, o.warnings)
             }
+        }
+
+        if let settings = config.offsite, !nightSnapshots.isEmpty {
+            let copy = offsite ?? { [now, report] repository, ids in
+                try CopyOffsite.run(settings: settings, from: repository, snapshots: ids, now: now(), report: report)
+            }
+            status.steps["offsite"] = step("offsite", &failures) { try copy(repository, nightSnapshots) }
         }
 
         status.steps["forget"] = step("forget", &failures) {

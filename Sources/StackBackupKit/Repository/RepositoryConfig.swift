@@ -28,6 +28,10 @@ public struct RepositoryConfig: Codable, Sendable, Equatable {
     public var chunker: Chunker
     public var compressionLevel: Int
     public var packSize: Int
+    /// Set by `init --copy-chunker-from`: the id of the repository whose id
+    /// key and chunker seed this one shares, so blob ids (and dedup) agree
+    /// between the two. Absent otherwise.
+    public var chunkerSharedWith: String?
 
     public init(id: String, chunker: Chunker = Chunker(), compressionLevel: Int = 3,
                 packSize: Int = RepositoryConfig.defaultPackSize) {
@@ -42,6 +46,7 @@ public struct RepositoryConfig: Codable, Sendable, Equatable {
         case version, id, chunker
         case compressionLevel = "compression_level"
         case packSize = "pack_size"
+        case chunkerSharedWith = "chunker_shared_with"
     }
 
     /// A new config with a random id.

@@ -9,8 +9,14 @@ struct Init: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("scrypt cost as a power of two (default 17: N=2^17, about 0.3 s and 128 MiB).", valueName: "log2N"))
-    var scryptLogN: Int = 17
+    @Option(help: ArgumentHelp("scrypt cost as a power of two (default 15: N=2^15 with p=4, about 0.3 s and 32 MiB).", valueName: "log2N"))
+    var scryptLogN: Int = 15
+
+    @Option(help: ArgumentHelp("Share the chunker and blob ids of this existing repository, so `copy` between the two moves data without re-chunking and dedup works across both.", valueName: "repo"))
+    var copyChunkerFrom: String?
+
+    @Option(help: ArgumentHelp("Passphrase file of the --copy-chunker-from repository (else $STACKBACKUP_FROM_PASSWORD_FILE, $STACKBACKUP_FROM_PASSWORD, a prompt).", valueName: "file"))
+    var fromPasswordFile: String?
 
     func validate() throws {
         guard (10...22).contains(scryptLogN) else { throw ValidationError("--scrypt-log-n must be between 10 and 22") }
@@ -20,17 +26,37 @@ struct Init: ParsableCommand {
         let context = CommandContext(global)
         try runCommand(context.console) {
             let location = try context.repositoryLocation()
-            let backend = LocalBackend(path: location)
+            let backend = try context.backend(at: location)
+            var chunkerSource: Repository?
+            if let from = copyChunkerFrom {
+                let sourceBackend = try context.backend(at: from)
+                let env = context.environment
+                let secret = try Passphrase.resolve(
+                    flagFile: fromPasswordFile, configFile: nil,
+                    environment: ["STACKBACKUP_PASSWORD_FILE": env["STACKBACKUP_FROM_PASSWORD_FILE"] ?? "",
+                                  "STACKBACKUP_PASSWORD": env["STACKBACKUP_FROM_PASSWORD"] ?? ""],
+                    prompt: { try TerminalPrompt.passphrase("Passphrase of \(from): ") })
+                chunkerSource = try context.openRepository(backend: sourceBackend, passphrase: secret.bytes)
+            }
+            try Repository.prepareEmptyLocation(backend)
             let passphrase = try Passphrase.resolve(
                 flagFile: global.passwordFile, configFile: try context.config()?.passwordFile,
                 environment: context.environment,
                 prompt: { try TerminalPrompt.passphrase("New repository passphrase: ", confirm: true) })
-            let kdf = KDFParameters(n: 1 << UInt64(scryptLogN), r: 8, p: 1)
-            let repository = try Repository.initialize(backend: backend, passphrase: passphrase.bytes, kdf: kdf)
+            let kdf = KDFParameters(n: 1 << UInt64(scryptLogN), r: 8, p: scryptLogN >= 15 ? 4 : 1)
+            let repository = if let chunkerSource {
+                try Repository.initialize(backend: backend, passphrase: passphrase.bytes, kdf: kdf, sharingChunkerWith: chunkerSource)
+            } else {
+                try Repository.initialize(backend: backend, passphrase: passphrase.bytes, kdf: kdf)
+            }
             if global.json {
-                try context.console.printJSON(["repository": location, "id": repository.config.id])
+                try context.console.printJSON(["repository": location, "id": repository.config.id,
+                                               "chunker_shared_with": repository.config.chunkerSharedWith ?? ""])
             } else {
                 context.console.info("created repository \(repository.config.id.prefix(8)) at \(location)")
+                if let chunkerSource {
+                    context.console.info("it shares the chunker and blob ids of repository \(chunkerSource.config.id.prefix(8)) at \(chunkerSource.backend.location)")
+                }
                 context.console.info("keep the passphrase safe: without it the backups cannot be read")
             }
             return .ok

@@ -33,6 +33,7 @@ enum ExitStatus: Int32 {
             default: return .failure
             }
         case is IntegrityError: return .damaged
+        case let error as RestoreError where error.code == .interrupted: return .interrupted
         default: return .failure
         }
     }

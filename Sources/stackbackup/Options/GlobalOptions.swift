@@ -64,7 +64,20 @@ final class CommandContext {
     }
 
     func backend() throws -> Backend {
-        LocalBackend(path: try repositoryLocation())
+        try backend(at: try repositoryLocation())
+    }
+
+    /// The backend for a location: a folder, or `s3:https://host/bucket/prefix`
+    /// with credentials from the config's `s3_access_key_file`/`s3_secret_key_file`
+    /// when set, else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`.
+    func backend(at location: String, credentials: S3Credentials? = nil) throws -> Backend {
+        let parsed = try BackendLocation.parse(location)
+        var creds = credentials
+        if creds == nil, case .s3 = parsed, let config = try config(),
+           let id = config.s3AccessKeyFile, let secret = config.s3SecretKeyFile {
+            creds = try S3Credentials(accessKeyFile: id, secretKeyFile: secret)
+        }
+        return try parsed.makeBackend(environment: environment, credentials: creds)
     }
 
     func passphrase() throws -> [UInt8] {
@@ -79,9 +92,19 @@ final class CommandContext {
 
     func openRepository() throws -> Repository {
         let backend = try backend()
-        guard try backend.exists(Handle(.config, "config")) else {
+        return try openRepository(backend: backend, passphrase: try passphrase())
+    }
+
+    func openRepository(backend: Backend, passphrase: [UInt8]) throws -> Repository {
+        let exists: Bool
+        do {
+            exists = try backend.exists(Handle(.config, "config"))
+        } catch let error as BackendError where error.code == .notFound {
+            exists = false // an S3 bucket that does not exist
+        }
+        guard exists else {
             throw RepositoryError(.noRepository, "no repository at \(backend.location); create one with `stackbackup init --repo \(backend.location)`")
         }
-        return try Repository.open(backend: backend, passphrase: try passphrase())
+        return try Repository.open(backend: backend, passphrase: passphrase)
     }
 }

@@ -225,17 +225,4 @@ struct DatabaseRestoreTests {
         #expect(try !RestoreComparison.databaseExists(target, admin: d.admin))
         #expect(try RestoreComparison.databases(like: target, admin: d.admin).isEmpty)
     }
-
-    @Test func sigintDuringTheRestoreInterruptsItAndDropsTheScratchDatabase() throws {
-        guard let d = try dumped("sigint") else { return }
-        defer { d.fixture.drop() }
-        let target = d.fixture.database + "_sigint"
-        let restorer = d.restorer(RestoreOptions(target: target, jobs: 2, trapSignals: true)) { progress in
-            if progress.phase == "post-data" { kill(getpid(), SIGINT) }
-        }
-        let error = try #require(throws: RestoreError.self) { try restorer.run() }
-        #expect(error.code == .interrupted)
-        #expect(error.description.contains("interrupted (SIGINT)"))
-        #expect(try RestoreComparison.databases(like: target, admin: d.admin).isEmpty)
-    }
 }
