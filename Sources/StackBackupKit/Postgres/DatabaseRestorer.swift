@@ -99,9 +99,9 @@ public final class DatabaseRestorer: @unchecked Sendable {
             _ = try plan()
             return DatabaseRestoreResult(database: options.target, tables: 0, rows: 0, bytes: 0, keptOldAs: nil, seconds: 0)
         }
-        var trap: RestoreSignalTrap?
+        var trap: SignalTrap?
         if options.trapSignals {
-            trap = RestoreSignalTrap { [cancellation] signalNumber in
+            trap = SignalTrap { [cancellation] signalNumber in
                 cancellation.cancel(reason: signalNumber == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
             }
         }

@@ -33,32 +33,6 @@ final class RestoreCancellation: @unchecked Sendable {
     }
 }
 
-/// Catches SIGINT and SIGTERM while installed and turns them into `cancel`.
-/// The previous dispositions come back on `remove()`.
-final class RestoreSignalTrap {
-    private var sources: [DispatchSourceSignal] = []
-    private var previous: [(Int32, sig_t?)] = []
-
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
-        for signalNumber in [SIGINT, SIGTERM] {
-            previous.append((signalNumber, signal(signalNumber, SIG_IGN)))
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { handler(signalNumber) }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func remove() {
-        for source in sources { source.cancel() }
-        sources.removeAll()
-        for (signalNumber, handler) in previous { signal(signalNumber, handler) }
-        previous.removeAll()
-    }
-
-    deinit { remove() }
-}
-
 /// Runs jobs on `workers` threads, each with its own connection; the first
 /// failure cancels the others and is rethrown (an interruption is reported as such).
 enum RestoreWorkers {

@@ -40,29 +40,3 @@ final class DrillCancellation: @unchecked Sendable {
         return DrillError(.interrupted(signal: signal), "the restore drill was interrupted (\(name)); its scratch database was dropped")
     }
 }
-
-/// SIGINT and SIGTERM handed to a closure while installed (a dispatch source,
-/// so the handler may take locks); the previous dispositions come back on `remove()`.
-final class DrillSignalTrap {
-    private var sources: [DispatchSourceSignal] = []
-    private var previous: [(Int32, sig_t?)] = []
-
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
-        for signalNumber in [SIGINT, SIGTERM] {
-            previous.append((signalNumber, signal(signalNumber, SIG_IGN)))
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { handler(signalNumber) }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func remove() {
-        for source in sources { source.cancel() }
-        sources.removeAll()
-        for (signalNumber, handler) in previous { _ = signal(signalNumber, handler) }
-        previous.removeAll()
-    }
-
-    deinit { remove() }
-}

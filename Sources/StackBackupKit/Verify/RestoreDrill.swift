@@ -63,9 +63,9 @@ public final class RestoreDrill {
                                  indexesChecked: 0, constraintsChecked: 0, amcheck: DrillAmcheck(status: "skipped"),
                                  notes: [], seconds: 0, passed: false)
 
-        var trap: DrillSignalTrap?
+        var trap: SignalTrap?
         if options.trapSignals {
-            trap = DrillSignalTrap { [cancellation] signalNumber in cancellation.stop(signal: signalNumber) }
+            trap = SignalTrap { [cancellation] signalNumber in cancellation.stop(signal: signalNumber) }
         }
         defer { trap?.remove() }
 
