@@ -118,6 +118,40 @@ extension NightlyRunTests {
     }
 }
 
+extension NightlyRunTests {
+    @Test func runsScheduledMaintenanceAndRecordsIt() throws {
+        let server = try #require(try TestPostgres.requireServer())
+        let database = try TestPostgres.createScratchDatabase(prefix: "nightly4")
+        defer { try? TestPostgres.dropDatabase(database) }
+        try StackFixtures.createAutheliaLike(db: server.withDatabase(database), rows: 50)
+        let dir = TemporaryDirectory("nightly4")
+        let config = try makeConfig(dir, database: database, server: server, extra: """
+        maintenance:
+          analyze: nightly
+          reindex_invalid: weekly
+        """)
+        let repository = try Repository.initialize(backend: LocalBackend(path: dir.sub("repo")), passphrase: Array("pw".utf8), kdf: .testing)
+        var firstReindex: Date?
+        for night in 0..<2 {
+            let nightly = NightlyRun(config: config, repository: repository) { _ in }
+            NightlySteps.install(on: nightly, config: config)
+            let result = nightly.run()
+            let analyze = try #require(result.status.steps["maintenance-analyze"])
+            #expect(analyze.ok, "\(analyze.detail)")
+            let reindex = try #require(result.status.steps["maintenance-reindex-invalid"])
+            #expect(reindex.ok)
+            #expect(result.status.steps["maintenance-vacuum"] == nil)
+            if night == 0 {
+                firstReindex = reindex.lastRun
+            } else {
+                // Weekly: not run again the next night, so its time is unchanged;
+                // nightly analyze ran again (a later time).
+                #expect(reindex.lastRun == firstReindex)
+            }
+        }
+    }
+}
+
 private final class EventLog: @unchecked Sendable {
     private let lock = NSLock()
     private var storage: [String] = []
