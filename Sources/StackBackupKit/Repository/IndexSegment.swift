@@ -56,7 +56,46 @@ public struct IndexSegment: Codable, Sendable {
     }
 
     func sealed(key: MasterKey) throws -> [UInt8] {
-        try SealedFile.seal(DocumentJSON.encode(self), kind: .index, key: key)
+        try SealedFile.seal(DocumentJSON.encode(self), kind: .index, key: key, trailer: keylessListing)
+    }
+
+    /// The pack list readable without the key: u32le pack count, per pack its
+    /// id and u64le size, then u32le count of superseded segments and their ids.
+    /// Pack ids and sizes are visible in any file listing anyway.
+    var keylessListing: [UInt8] {
+        var out: [UInt8] = []
+        out.appendLE(UInt32(packs.count))
+        for pack in packs {
+            out += pack.id.bytes
+            out.appendLE(UInt32(truncatingIfNeeded: UInt64(pack.size)))
+            out.appendLE(UInt32(truncatingIfNeeded: UInt64(pack.size) >> 32))
+        }
+        out.appendLE(UInt32(supersedes.count))
+        for id in supersedes { out += id.bytes }
+        return out
+    }
+
+    /// Decodes `keylessListing` from a stored index segment; nil for a segment
+    /// written without one.
+    static func keylessListing(of bytes: [UInt8], object: String) throws -> (packs: [(id: ObjectID, size: Int)], supersedes: [ObjectID])? {
+        guard let trailer = try SealedFile.trailer(of: bytes, object: object) else { return nil }
+        var reader = ByteReader(trailer, object: object)
+        let count = Int(try reader.u32())
+        guard count <= reader.remaining / 40 else { throw IntegrityError(object: object, problem: "has a pack list with an impossible count") }
+        var packs: [(ObjectID, Int)] = []
+        for _ in 0..<count {
+            guard let id = ObjectID(bytes: try reader.take(32)) else { throw IntegrityError(object: object, problem: "has a bad pack id") }
+            let low = UInt64(try reader.u32()), high = UInt64(try reader.u32())
+            packs.append((id, Int(clamping: low | high << 32)))
+        }
+        let superseded = Int(try reader.u32())
+        guard superseded <= reader.remaining / 32 else { throw IntegrityError(object: object, problem: "has a superseded list with an impossible count") }
+        var supersedes: [ObjectID] = []
+        for _ in 0..<superseded {
+            guard let id = ObjectID(bytes: try reader.take(32)) else { throw IntegrityError(object: object, problem: "has a bad segment id") }
+            supersedes.append(id)
+        }
+        return (packs, supersedes)
     }
 
     static func load(backend: Backend, name: String, key: MasterKey) throws -> IndexSegment {

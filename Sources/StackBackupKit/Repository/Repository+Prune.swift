@@ -127,7 +127,7 @@ extension Repository {
 
         progress?("writing the new index (\(plan.keep.count + newPacks.count) pack(s))")
         let segment = IndexSegment(supersedes: plan.oldSegments, packs: plan.keep + newPacks)
-        let segmentID = try saveDocument(DocumentJSON.encode(segment), kind: .index)
+        let segmentID = try saveDocument(DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing)
         outcome.newSegment = segmentID
 
         progress?("removing \(plan.oldSegments.count) old index segment(s)")

@@ -183,8 +183,8 @@ public final class Repository: BlobStore, @unchecked Sendable {
     // MARK: - Sealed documents
 
     /// Seals and stores a document; returns its id (the SHA-256 of the file).
-    func saveDocument(_ plaintext: [UInt8], kind: FileKind) throws -> ObjectID {
-        let bytes = try SealedFile.seal(plaintext, kind: kind, key: key)
+    func saveDocument(_ plaintext: [UInt8], kind: FileKind, trailer: [UInt8]? = nil) throws -> ObjectID {
+        let bytes = try SealedFile.seal(plaintext, kind: kind, key: key, trailer: trailer)
         let id = SHA256.hash(bytes)
         try backend.save(Handle(kind, id), bytes)
         return id
@@ -209,7 +209,8 @@ public final class Repository: BlobStore, @unchecked Sendable {
     func writeSegment(_ packs: [IndexSegment.PackRecord]) throws {
         guard !packs.isEmpty else { return }
         do {
-            let id = try saveDocument(try DocumentJSON.encode(IndexSegment(packs: packs)), kind: .index)
+            let segment = IndexSegment(packs: packs)
+            let id = try saveDocument(try DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing)
             mutex.withLock {
                 statsValue.indexSegmentsWritten += 1
                 index.markSegment(id)
