@@ -9,6 +9,8 @@ struct DumpTablePlan: Sendable {
     var columns: [(name: String, type: String, typeOID: Int64)] = []
     /// Order key columns and their types (empty: physical order).
     var orderKey: [(name: String, type: String)] = []
+    /// Set when an append-ordered column leads `orderKey` (DumpCatalog+OrderLead).
+    var orderLead: DumpOrderLead?
     var binary: Bool = false
 }
 
@@ -156,6 +158,7 @@ struct DumpCatalog {
             guard let i = index[table], let key = list.first(where: { $0.usable && !$0.columns.isEmpty }) else { continue }
             tables[i].orderKey = key.columns.map { (name: $0.0, type: $0.1) }
         }
+        try addOrderLeads(&tables)
     }
 
     /// Built-in types whose binary COPY format is stable across versions and

@@ -38,17 +38,22 @@ extension DumpCatalog {
 
     /// Boundaries from a repeatable block sample of the key, so an unchanged
     /// table gets the same ranges (and so the same chunks) on the next night.
+    /// With an order lead the bounds are on the lead alone (an index range
+    /// scan each); its NULLs, which sort last, are the last part.
     private func keyRanges(_ table: DumpTablePlan, parts: Int) throws -> [String] {
         let relation = "ONLY \(connection.escapeIdentifier(table.name.schema)).\(connection.escapeIdentifier(table.name.name))"
-        let keyNames = table.orderKey.map { connection.escapeIdentifier($0.name) }
+        let boundKey = table.orderLead == nil ? table.orderKey : [table.orderKey[0]]
+        let keyNames = boundKey.map { connection.escapeIdentifier($0.name) }
         let tuples = try connection.query("SELECT reltuples FROM pg_class WHERE oid = $1::oid", [String(table.oid)])
         let estimated = max(1.0, Double(tuples.string(0, 0) ?? "") ?? 1)
         let wanted = Double(parts * 200)
         let percent = min(100, max(0.001, 100 * wanted / estimated))
+        let nullable = table.orderLead?.nullable == true
+        let notNull = nullable ? " WHERE \(keyNames[0]) IS NOT NULL" : ""
         // Output columns are renamed so ORDER BY sorts by the key's type, not its text.
         let sample = try connection.execute("""
             SELECT \(keyNames.enumerated().map { "\($1)::text AS bound\($0)" }.joined(separator: ", ")) FROM \(relation)
-            TABLESAMPLE SYSTEM (\(String(format: "%.6f", percent))) REPEATABLE (7) ORDER BY \(keyNames.joined(separator: ", "))
+            TABLESAMPLE SYSTEM (\(String(format: "%.6f", percent))) REPEATABLE (7)\(notNull) ORDER BY \(keyNames.joined(separator: ", "))
             """)
         let count = sample.rowCount
         guard count >= parts else { return [""] }
@@ -62,7 +67,7 @@ extension DumpCatalog {
         guard !bounds.isEmpty else { return [""] }
         let lhs = keyNames.count == 1 ? keyNames[0] : "(\(keyNames.joined(separator: ", ")))"
         func literal(_ values: [String]) -> String {
-            let items = zip(values, table.orderKey).map { "\(connection.escapeLiteral($0.0))::\($0.1.type)" }
+            let items = zip(values, boundKey).map { "\(connection.escapeLiteral($0.0))::\($0.1.type)" }
             return items.count == 1 ? items[0] : "(\(items.joined(separator: ", ")))"
         }
         var ranges = ["\(lhs) < \(literal(bounds[0]))"]
@@ -70,6 +75,7 @@ extension DumpCatalog {
             ranges.append("\(lhs) >= \(literal(bounds[i - 1])) AND \(lhs) < \(literal(bounds[i]))")
         }
         ranges.append("\(lhs) >= \(literal(bounds[bounds.count - 1]))")
+        if nullable { ranges.append("\(keyNames[0]) IS NULL") }
         return ranges
     }
 
