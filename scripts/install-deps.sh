@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     libpq-dev libzstd-dev libssl-dev libsqlite3-dev sqlite3 pkgconf
     postgresql postgresql-contrib
-    restic borgbackup hyperfine zstd
+    restic borgbackup hyperfine zstd systemd
 )
 
 missing=()

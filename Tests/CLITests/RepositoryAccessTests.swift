@@ -53,6 +53,9 @@ struct RepositoryAccessTests {
             #expect(result.status == 10, "\(command): \(result)")
             #expect(result.stderr.contains("stackbackup init"), "\(command): \(result)")
         }
+        // The key-less check too: a mistyped path in CI must not pass as "no damage".
+        let filesOnly = try CLIRunner().run(["verify", "--files-only", "--repo", fixture.repo])
+        #expect(filesOnly.status == 10 && filesOnly.stderr.contains("no repository at"), "\(filesOnly)")
         #expect(!FileManager.default.fileExists(atPath: fixture.repo), "a failed command created the repository folder")
     }
 

@@ -1,7 +1,12 @@
 extension Checker {
     /// Checks that every content-addressed file's SHA-256 equals its name.
     /// Needs no key, so it can run on an offsite copy or in CI.
+    /// A location without a config file is no repository (a mistyped path must
+    /// not pass as "no damage"): throws `RepositoryError(.noRepository)`.
     public static func checkFileNames(backend: Backend, progress: ((String) -> Void)? = nil) throws -> DamageReport {
+        guard try backend.exists(Handle(.config, "config")) else {
+            throw RepositoryError(.noRepository, "there is no repository at \(backend.location) (no config file); check the path")
+        }
         var report = DamageReport()
         // Pack lists of the index segments (readable without the key), to find missing packs.
         var listings: [ObjectID: (packs: [(id: ObjectID, size: Int)], supersedes: [ObjectID])] = [:]
