@@ -18,7 +18,11 @@
 #   night2   after updating --update-pct % of rows (default 2) and inserting --insert-pct %
 #            (default 1): the second stackbackup dump, a fresh pg_dump -Fc (its size is the
 #            yardstick), that file backed up into the same restic repository, and pg_dump -Fp
-#            into restic and borg again; "growth" = added bytes / size of the fresh -Fc dump
+#            into restic and borg again; "growth" = added bytes / size of the fresh -Fc dump.
+#            The updates are spread uniformly over the table: the worst case for any chunking.
+#   night3   a day shaped like umami's traffic: --insert-pct % new events (random uuids, the
+#            day's timestamps) and --update-pct % of rows edited among the newest ones; the
+#            same backups again, growth against a fresh -Fc dump as in night2
 # The scratch databases are dropped at the end (the base too unless --keep).
 #
 # Environment: BENCH_DIR, STACKBACKUP as in volumes.sh. Writes $BENCH_DIR/results-postgres.json.
@@ -38,7 +42,7 @@ while [[ $# -gt 0 ]]; do
         --insert-pct) insert_pct=$2; shift 2 ;;
         --start-cluster) start_cluster=1; shift ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
 done
@@ -217,6 +221,29 @@ SQL
         bench_record "$1" night2 "$r" growth_vs_fresh_Fc "$(awk -v a="$2" -v b="$fresh_fc" 'BEGIN { printf "%.4f", a / b }')"
     done
     bench_log "night 2 growth (added / fresh -Fc dump of $fresh_fc bytes): stackbackup $(bench_ratio "$sb_added" "$fresh_fc"), restic -Fc $(bench_ratio "$rfc_added" "$fresh_fc"), restic -Fp $(bench_ratio "$rfp_added" "$fresh_fc"), borg -Fp $(bench_ratio "$bfp_added" "$fresh_fc")"
+    # night 3: a day of umami-shaped traffic. Events are only ever inserted (new random
+    # uuids, the day's timestamps) and the edits touch the newest rows (sessions still open).
+    sql -d bench_umami <<SQL
+UPDATE website_event SET tag = 'n3'
+ WHERE created_at >= (SELECT created_at FROM website_event ORDER BY created_at DESC
+                      OFFSET ($rows * $update_pct / 100) LIMIT 1);
+INSERT INTO website_event (event_id, website_id, session_id, visit_id, created_at, url_path, page_title)
+SELECT md5('night3-event' || i)::uuid, md5('site' || (i % 20))::uuid, md5('session' || (i / 7))::uuid,
+       md5('visit' || (i / 5))::uuid, timestamptz '2024-01-01 00:00:00+00' + i * interval '1.3 seconds',
+       '/night3/' || (i % 100), 'Stack docs - night 3 page ' || (i % 50)
+FROM generate_series($rows * (100 + $insert_pct) / 100 + 1, $rows * (100 + 2 * $insert_pct) / 100) AS i;
+VACUUM ANALYZE website_event;
+SQL
+    sb_dump night3 "$r";  sb_added=$(last_added)
+    fc_dump night3 "$r";  fresh_fc=$(stat -c %s "$dumps/umami.dump")
+    restic_fc night3 "$r"; rfc_added=$(last_added)
+    restic_fp night3 "$r"; rfp_added=$(last_added)
+    borg_fp night3 "$r";   bfp_added=$(last_added)
+    for pair in "stackbackup $sb_added" "restic-Fc-file $rfc_added" "restic-Fp-stdin $rfp_added" "borg-Fp-stdin $bfp_added"; do
+        set -- $pair
+        bench_record "$1" night3 "$r" growth_vs_fresh_Fc "$(awk -v a="$2" -v b="$fresh_fc" 'BEGIN { printf "%.4f", a / b }')"
+    done
+    bench_log "night 3 growth (added / fresh -Fc dump of $fresh_fc bytes): stackbackup $(bench_ratio "$sb_added" "$fresh_fc"), restic -Fc $(bench_ratio "$rfc_added" "$fresh_fc"), restic -Fp $(bench_ratio "$rfp_added" "$fresh_fc"), borg -Fp $(bench_ratio "$bfp_added" "$fresh_fc")"
     sql -c "DROP DATABASE bench_umami"
 done
 [[ $keep -eq 1 ]] || rm -rf "$sb_repo" "$rfc_repo" "$rfp_repo" "$bfp_repo" "$restic_cache" "$dumps" "$BORG_CACHE_DIR"

@@ -56,6 +56,7 @@ public final class DatabaseDumper {
         var manifest = DatabaseManifest(database: database, serverVersion: admin.serverVersion, serverVersionString: versionString,
                                         dumpedAt: dumpedAt, properties: try catalog.properties(serverVersion: admin.serverVersion))
         manifest.extensions = try catalog.extensions()
+        manifest.databaseSize = try admin.execute("SELECT pg_database_size(current_database())").int(0, 0)
 
         // 2. Tables: locked before anything reads them, then described.
         var tables = try catalog.tables()

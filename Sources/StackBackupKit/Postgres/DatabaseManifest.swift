@@ -24,6 +24,9 @@ public struct DatabaseManifest: Codable, Sendable, Equatable {
     public var materializedViews: [QualifiedName]
     /// Extensions and their versions, for `db status` and drills.
     public var extensions: [String: String]
+    /// `pg_database_size` in the dump's snapshot, for `db status` growth
+    /// (absent in manifests written before it was recorded).
+    public var databaseSize: Int64?
 
     public init(database: String, serverVersion: Int, serverVersionString: String, dumpedAt: Date,
                 properties: DatabaseProperties) {
@@ -45,6 +48,7 @@ public struct DatabaseManifest: Codable, Sendable, Equatable {
         case version, database, serverVersion = "server_version", serverVersionString = "server_version_string"
         case dumpedAt = "dumped_at", properties, preData = "pre_data", postData = "post_data", tables, sequences
         case largeObjects = "large_objects", materializedViews = "materialized_views", extensions
+        case databaseSize = "database_size"
     }
 }
 

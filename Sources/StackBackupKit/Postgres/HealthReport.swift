@@ -26,8 +26,10 @@ public struct DatabaseHealth: Codable, Sendable, Equatable {
     /// `pg_database_size`.
     public var sizeBytes: Int64
     /// Growth since the last backup's manifest; left nil by the collector, filled
-    /// by the caller that has the repository.
+    /// by the caller that has the repository (`HealthReport.addGrowth`).
     public var growthSinceLastBackup: Int64?
+    /// When that backup's snapshot was taken.
+    public var lastBackupAt: Date?
     /// The largest tables by total size (heap + TOAST + indexes), largest first.
     public var largestTables: [RelationSize]
     /// The largest indexes, largest first.

@@ -16,8 +16,9 @@ struct Preflight {
 
 extension DatabaseRestorer {
     /// Checks, before anything is changed: options, server version, the
-    /// target, roles (creating them with `--with-roles` when `createRoles`),
-    /// extensions. Throws a `RestoreError` naming the first problem.
+    /// target, extensions, then roles (creating them with `--with-roles` when
+    /// `createRoles`, after every other check passed). Throws a `RestoreError`
+    /// naming the first problem.
     func preflight(_ connection: PGConnection, createRoles: Bool) throws -> Preflight {
         let target = options.target
         guard !target.isEmpty, target.utf8.count <= 63 else {
@@ -40,6 +41,20 @@ extension DatabaseRestorer {
 
         let preData = RestoreScript(try loadSQL(manifest.preData, section: "pre-data"))
         let postData = RestoreScript(try loadSQL(manifest.postData, section: "post-data"))
+
+        // Extensions the dump created must be installable here. Checked before
+        // roles, since `--with-roles` creates them: the last change a preflight may make.
+        let wanted = manifest.extensions.keys.filter { $0 != "plpgsql" }.sorted()
+        if !wanted.isEmpty {
+            let result = try connection.execute("SELECT name FROM pg_catalog.pg_available_extensions")
+            var available = Set<String>()
+            for row in 0..<result.rowCount { if let name = result.string(row, 0) { available.insert(name) } }
+            let absent = wanted.filter { !available.contains($0) }
+            if !absent.isEmpty {
+                let list = absent.map { "\($0) \(manifest.extensions[$0] ?? "")" }.joined(separator: ", ")
+                throw RestoreError(.missingExtensions, step: "preflight", message: "the extension(s) \(list) used by \(manifest.database) are not available on the server; install their packages on the server, then restore again")
+            }
+        }
 
         // Roles: every owner, grantee and role with settings.
         var usage: [(role: String, usage: String)] = []
@@ -74,19 +89,6 @@ extension DatabaseRestorer {
             if uses.count > 2 { what += " and \(uses.count - 2) more" }
             let others = missing.count > 1 ? " (and \(missing.count - 1) more: \(missing.sorted().dropFirst().joined(separator: ", ")))" : ""
             throw RestoreError(.missingRoles, step: "preflight", message: "role \(first) (\(what)) does not exist on the server\(others); restore globals first with --with-roles or create it, or use --no-owner")
-        }
-
-        // Extensions the dump created must be installable here.
-        let wanted = manifest.extensions.keys.filter { $0 != "plpgsql" }.sorted()
-        if !wanted.isEmpty {
-            let result = try connection.execute("SELECT name FROM pg_catalog.pg_available_extensions")
-            var available = Set<String>()
-            for row in 0..<result.rowCount { if let name = result.string(row, 0) { available.insert(name) } }
-            let absent = wanted.filter { !available.contains($0) }
-            if !absent.isEmpty {
-                let list = absent.map { "\($0) \(manifest.extensions[$0] ?? "")" }.joined(separator: ", ")
-                throw RestoreError(.missingExtensions, step: "preflight", message: "the extension(s) \(list) used by \(manifest.database) are not available on the server; install their packages on the server, then restore again")
-            }
         }
 
         return Preflight(targetExists: exists, targetHasData: hasData, preData: preData, postData: postData,

@@ -88,6 +88,15 @@ extension Repository {
         try listSnapshots().snapshots.last { $0.snapshot.source == source }
     }
 
+    /// The newest snapshot of every source of `kind`, by source name.
+    public func latestSnapshots(kind: SourceKind) throws -> [String: SnapshotRecord] {
+        var latest: [String: SnapshotRecord] = [:]
+        for record in try listSnapshots().snapshots where record.snapshot.kind == kind {
+            latest[record.snapshot.source] = record  // oldest first: the last one wins
+        }
+        return latest
+    }
+
     /// Removes a snapshot document (its data stays until prune).
     public func removeSnapshot(_ id: ObjectID) throws {
         do {

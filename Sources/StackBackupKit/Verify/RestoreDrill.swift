@@ -34,10 +34,7 @@ public final class RestoreDrill {
 
     /// The newest snapshot of every database in the repository, by database name.
     public static func latestDatabaseSnapshots(in repository: Repository) throws -> [SnapshotRecord] {
-        var latest: [String: SnapshotRecord] = [:]
-        for record in try repository.listSnapshots().snapshots where record.snapshot.kind == .postgres {
-            latest[record.snapshot.source] = record  // oldest first: the last one wins
-        }
+        let latest = try repository.latestSnapshots(kind: .postgres)
         return latest.keys.sorted().compactMap { latest[$0] }
     }
 

@@ -62,18 +62,19 @@ struct Db: ParsableCommand {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 let settings = try Db.settings(context)
-                let report = try HealthCollector.collect(connection: settings.connectionConfig(),
+                var report = try HealthCollector.collect(connection: settings.connectionConfig(),
                                                          databases: databases.isEmpty ? settings.databases : databases)
+                Self.addGrowth(to: &report, context)
                 if global.json {
                     try context.console.printJSON(report)
                 } else {
                     context.console.output("server: \(report.server)")
                     let rows = report.databases.map { d in
-                        [d.name, Format.bytes(d.sizeBytes), String(d.tables.reduce(0) { $0 + $1.deadTuples }),
+                        [d.name, Format.bytes(d.sizeBytes), Self.growth(d), String(d.tables.reduce(0) { $0 + $1.deadTuples }),
                          String(d.xidAge), d.cacheHitRatio.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
                          String(d.invalidIndexes.count), String(d.idleInTransaction.count + d.longTransactions.count)]
                     }
-                    context.console.output(Format.table(["Database", "Size", "Dead tuples", "XID age", "Cache hit", "Invalid idx", "Long/idle tx"], rows))
+                    context.console.output(Format.table(["Database", "Size", "Since backup", "Dead tuples", "XID age", "Cache hit", "Invalid idx", "Long/idle tx"], rows))
                     for d in report.databases {
                         let top = d.tables.sorted { $0.deadTuples > $1.deadTuples }.prefix(3).filter { $0.deadTuples > 0 }
                         for t in top {
@@ -86,6 +87,26 @@ struct Db: ParsableCommand {
                 }
                 return report.warnings.isEmpty ? .ok : .partial
             }
+        }
+
+        /// Growth since the newest dump, when a repository is configured and its
+        /// passphrase is at hand without asking; the report stands without it.
+        static func addGrowth(to report: inout HealthReport, _ context: CommandContext) {
+            guard (try? context.repositoryLocation()) != nil else {
+                context.console.detail("no repository given: growth since the last backup is not shown")
+                return
+            }
+            do {
+                let repository = try context.openRepository(backend: try context.backend(), passphrase: try context.passphrase(prompt: false))
+                try report.addGrowth(from: repository)
+            } catch {
+                context.console.warning("growth since the last backup is not shown: \(error)")
+            }
+        }
+
+        static func growth(_ d: DatabaseHealth) -> String {
+            guard let growth = d.growthSinceLastBackup else { return "-" }
+            return (growth < 0 ? "-" : "+") + Format.bytes(abs(growth))
         }
     }
 

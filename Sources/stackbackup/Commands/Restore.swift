@@ -10,7 +10,7 @@ struct Restore: ParsableCommand {
 
         Databases: restored into a new scratch database first; only after everything succeeded is it
         renamed to the target (the original name, or --into NAME). An existing database holding data is
-        never touched unless --replace, which keeps the old one as NAME_old_<time> unless --drop-old.
+        never touched unless --replace, which keeps the old one as NAME_before_<yyyyMMddHHmmss> unless --drop-old.
           stackbackup restore umami
           stackbackup restore umami --into umami_check
           stackbackup restore immich --replace --jobs 4

@@ -84,7 +84,7 @@ struct DrillArguments: ParsableArguments {
     var volumeDrill: String?
     @Option(help: ArgumentHelp("The snapshot to drill (id prefix) instead of the latest.", valueName: "id"))
     var snapshot: String?
-    @Option(help: ArgumentHelp("Drill on another PostgreSQL server: host[:port][/user] (password from PGPASSWORD or ~/.pgpass).", valueName: "server"))
+    @Option(help: ArgumentHelp("Drill on another PostgreSQL server: a conninfo ('host=db2 port=5433 user=drill sslmode=require') or host[:port][/user]; the password comes from ~/.pgpass, PGPASSFILE or PGPASSWORD, never the command line.", valueName: "server"))
     var drillServer: String?
     @Option(help: ArgumentHelp("Volume drill: check N files chosen at random (default: all).", valueName: "n"))
     var sample: Int?
@@ -99,9 +99,25 @@ struct DrillArguments: ParsableArguments {
         if restoreDrill == "all" && snapshot != nil { throw ValidationError("--snapshot names one snapshot: use it with --restore-drill DB, not all") }
         if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }
         if sample != nil && volumeDrill == nil { throw ValidationError("--sample goes with --volume-drill") }
-        if let drillServer, Self.server(drillServer) == nil {
-            throw ValidationError("--drill-server must be host[:port][/user], e.g. localhost:5433/postgres, got '\(drillServer)'")
+        if let drillServer {
+            do { _ = try Self.apply(server: drillServer, to: PGConnectionConfig()) } catch {
+                throw ValidationError("--drill-server: \(error)")
+            }
         }
+    }
+
+    /// A conninfo (`key=value …`) or `host[:port][/user]` over the configured connection.
+    static func apply(server text: String, to config: PGConnectionConfig) throws -> PGConnectionConfig {
+        if text.contains("=") { return try config.applying(conninfo: text) }
+        guard let server = server(text) else {
+            throw ConninfoError(description: "give a conninfo such as 'host=db2 port=5433' or host[:port][/user], e.g. localhost:5433/postgres; got '\(text)'")
+        }
+        var copy = config
+        copy.host = server.host
+        copy.port = server.port ?? config.port
+        if let user = server.user { copy.user = user }
+        copy.passwordFile = nil
+        return copy
     }
 
     /// `host[:port][/user]` → (host, port, user).
@@ -132,12 +148,7 @@ struct DrillArguments: ParsableArguments {
         let console = context.console
         let settings = try context.config()?.postgres ?? PostgresSettings()
         var connection = settings.connectionConfig()
-        if let drillServer, let server = Self.server(drillServer) {
-            connection.host = server.host
-            connection.port = server.port ?? connection.port
-            if let user = server.user { connection.user = user }
-            connection.passwordFile = nil
-        }
+        if let drillServer { connection = try Self.apply(server: drillServer, to: connection) }
         let records: [SnapshotRecord]
         if target == "all" {
             records = try RestoreDrill.latestDatabaseSnapshots(in: repository)

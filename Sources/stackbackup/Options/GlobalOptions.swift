@@ -80,12 +80,13 @@ final class CommandContext {
         return try parsed.makeBackend(environment: environment, credentials: creds)
     }
 
-    func passphrase() throws -> [UInt8] {
+    /// `prompt: false` for optional uses of the repository, which must not stop to ask.
+    func passphrase(prompt: Bool = true) throws -> [UInt8] {
         let resolved = try Passphrase.resolve(
             flagFile: options.passwordFile,
             configFile: try config()?.passwordFile,
             environment: environment,
-            prompt: { try TerminalPrompt.passphrase("Repository passphrase: ") })
+            prompt: prompt ? { try TerminalPrompt.passphrase("Repository passphrase: ") } : nil)
         console.detail("passphrase from \(resolved.source)")
         return resolved.bytes
     }

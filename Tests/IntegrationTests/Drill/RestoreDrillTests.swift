@@ -153,5 +153,16 @@ struct RestoreDrillTests {
         #expect(json.status == 0, "\(json)")
         #expect(json.stdout.contains("\"passed\" : true"))
         #expect(try DrillFixture.leftovers(admin: admin) == [])
+
+        // --drill-server takes a conninfo; the environment points at a closed port,
+        // so the drill passes only if the conninfo's port is used.
+        let elsewhere = CLIRunner(environment: ["STACKBACKUP_PASSWORD": "drill-pass", "PGPORT": "1"])
+        let conninfo = "host=\(admin.host ?? "127.0.0.1") port=\(admin.port ?? 5432) connect_timeout='5'"
+        let viaConninfo = try elsewhere.run(["verify", "--repo", directory.sub("repo"), "--restore-drill", name, "--drill-server", conninfo])
+        #expect(viaConninfo.status == 0 && viaConninfo.stdout.hasSuffix("passed\n"), "\(viaConninfo)")
+        let withPassword = try elsewhere.run(["verify", "--repo", directory.sub("repo"), "--restore-drill", name,
+                                              "--drill-server", "host=localhost password=secret"])
+        #expect(withPassword.status == 64 && withPassword.stderr.contains("never put a password on the command line"), "\(withPassword)")
+        #expect(try DrillFixture.leftovers(admin: admin) == [])
     }
 }

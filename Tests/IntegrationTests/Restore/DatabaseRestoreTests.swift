@@ -172,6 +172,49 @@ struct DatabaseRestoreTests {
         #expect(restored == original)
     }
 
+    /// Role definitions that say whether they were asked for.
+    final class RecordingRoles: RestoreRoleSource, @unchecked Sendable {
+        let lock = NSLock()
+        var asked: [[String]] = []
+        func statementsCreating(roles: [String]) throws -> [String] {
+            lock.withLock { asked.append(roles) }
+            return roles.map { "CREATE ROLE \($0) NOLOGIN" }
+        }
+    }
+
+    @Test func preflightRefusesMissingExtensionsAndAnOlderServerBeforeCreatingRoles() throws {
+        guard var d = try dumped("preflight") else { return }
+        let admin = try PGConnection.connect(d.admin)
+        let renamed = d.fixture.owner + "_away"
+        try admin.execute("ALTER ROLE \(d.fixture.owner) RENAME TO \(renamed)")
+        defer {
+            _ = try? admin.execute("DROP ROLE IF EXISTS \(d.fixture.owner)")
+            _ = try? admin.execute("ALTER ROLE \(renamed) RENAME TO \(d.fixture.owner)")
+            d.fixture.drop()
+        }
+        let target = d.fixture.database + "_pre"
+        let roles = RecordingRoles()
+        d.manifest.extensions["sbt_no_such_extension"] = "9.9"
+        let error = try #require(throws: RestoreError.self) {
+            try d.restorer(RestoreOptions(target: target, withRoles: true, trapSignals: false, roles: roles)).run()
+        }
+        #expect(error.code == .missingExtensions)
+        #expect(error.description.contains("sbt_no_such_extension 9.9") && error.description.contains("install their packages"))
+        #expect(roles.asked.isEmpty, "roles were created before the extension check failed")
+        #expect(try admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [d.fixture.owner]).rowCount == 0)
+        #expect(try !RestoreComparison.databaseExists(target, admin: d.admin))
+
+        d.manifest.extensions["sbt_no_such_extension"] = nil
+        d.manifest.serverVersion = 990000
+        d.manifest.serverVersionString = "99.0"
+        let tooOld = try #require(throws: RestoreError.self) {
+            try d.restorer(RestoreOptions(target: target, trapSignals: false)).run()
+        }
+        #expect(tooOld.code == .serverTooOld)
+        #expect(tooOld.description.contains("taken from PostgreSQL 99.0; restore onto version 99 or newer"))
+        #expect(try !RestoreComparison.databaseExists(target, admin: d.admin))
+    }
+
     @Test func tableFilterRestoresOnlyMatchingTablesRows() throws {
         guard let d = try dumped("filter") else { return }
         defer { d.fixture.drop() }

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A conninfo string that cannot be used; the description says which part and why.
+public struct ConninfoError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+}
+
+extension PGConnectionConfig {
+    /// The keywords a command-line conninfo may set. `password` is refused:
+    /// a password on the command line is visible to every user in `ps`.
+    static let conninfoKeywords: Set<String> = ["host", "hostaddr", "port", "user", "dbname", "sslmode", "connect_timeout"]
+
+    /// Applies a libpq keyword/value conninfo (`host=db.lan port=5433 user=drill
+    /// sslmode=require`; values may be single-quoted, with `\'` and `\\`)
+    /// over this config. The config's own password file is dropped, since it
+    /// belongs to another server: libpq's ~/.pgpass, PGPASSFILE or PGPASSWORD apply.
+    /// Throws `ConninfoError` naming the first bad keyword or value.
+    public func applying(conninfo: String) throws -> PGConnectionConfig {
+        var copy = self
+        for (key, value) in try Self.conninfoPairs(conninfo) {
+            guard Self.conninfoKeywords.contains(key) else {
+                let hint = key == "password" ? "never put a password on the command line: use ~/.pgpass, PGPASSFILE or PGPASSWORD"
+                    : "known keywords: \(Self.conninfoKeywords.sorted().joined(separator: ", "))"
+                throw ConninfoError(description: "conninfo keyword '\(key)' is not accepted here; \(hint)")
+            }
+            switch key {
+            case "host", "hostaddr": copy.host = value
+            case "port":
+                guard let port = Int(value), (1...65535).contains(port) else {
+                    throw ConninfoError(description: "port '\(value)' is not a number from 1 to 65535")
+                }
+                copy.port = port
+            case "user": copy.user = value
+            case "dbname": copy.database = value
+            case "sslmode": copy.sslMode = value
+            case "connect_timeout":
+                guard let seconds = Int(value), seconds >= 0 else {
+                    throw ConninfoError(description: "connect_timeout '\(value)' is not a number of seconds")
+                }
+                copy.connectTimeout = seconds
+            default: break
+            }
+        }
+        copy.passwordFile = nil
+        return copy
+    }
+
+    /// `key=value` pairs in order; whitespace around `=` is allowed, as libpq allows it.
+    static func conninfoPairs(_ text: String) throws -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        var chars = Array(text)[...]
+        func skipSpaces() { while let c = chars.first, c.isWhitespace { chars.removeFirst() } }
+        func fail(_ why: String) -> ConninfoError { ConninfoError(description: why) }
+        while true {
+            skipSpaces()
+            guard !chars.isEmpty else { break }
+            var key = ""
+            while let c = chars.first, c != "=", !c.isWhitespace { key.append(c); chars.removeFirst() }
+            skipSpaces()
+            guard chars.first == "=" else { throw fail("missing '=' after '\(key)' (expected keyword=value)") }
+            chars.removeFirst()
+            skipSpaces()
+            var value = ""
+            if chars.first == "'" {
+                chars.removeFirst()
+                var closed = false
+                while let c = chars.popFirst() {
+                    if c == "\\", let next = chars.popFirst() { value.append(next); continue }
+                    if c == "'" { closed = true; break }
+                    value.append(c)
+                }
+                guard closed else { throw fail("unterminated quoted value for '\(key)'") }
+            } else {
+                while let c = chars.first, !c.isWhitespace {
+                    chars.removeFirst()
+                    if c == "\\", let next = chars.popFirst() { value.append(next) } else { value.append(c) }
+                }
+            }
+            guard !key.isEmpty else { throw fail("a value without a keyword") }
+            pairs.append((key, value))
+        }
+        guard !pairs.isEmpty else { throw fail("the conninfo is empty") }
+        return pairs
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import StackBackupKit
+import StackBackupTestSupport
+import Testing
+
+/// The operator's path through the real binary: `backup db`, `snapshots
+/// --source`, `restore DB --into`, a refused restore over data, `--replace`.
+@Suite(.enabled(if: TestPostgres.isConfigured || TestPostgres.isCI, "needs PostgreSQL: run bash scripts/test.sh"))
+struct DatabaseCLITests {
+    @Test func backupListRestoreRefuseAndReplaceThroughTheBinary() throws {
+        let admin = try #require(try TestPostgres.requireServer())
+        let name = try TestPostgres.createScratchDatabase(prefix: "cli_umami")
+        let copy = name + "_copy"
+        let connection = try PGConnection.connect(admin)
+        func databases(like prefix: String) throws -> [String] {
+            let result = try connection.query("SELECT datname FROM pg_database WHERE datname LIKE $1 || '%' ORDER BY 1", [prefix])
+            return (0..<result.rowCount).compactMap { result.string($0, 0) }
+        }
+        defer { for db in (try? databases(like: name)) ?? [] { try? TestPostgres.dropDatabase(db) } }
+        try StackFixtures.createUmamiLike(db: admin.withDatabase(name), rows: 3000)
+        let fixture = try CLIRepository("stackbackup-dbcli")
+
+        let backup = try fixture.run(["backup", "db", name])
+        #expect(backup.status == 0, "\(backup)")
+        let listing = try fixture.succeed(["snapshots", "--source", name])
+        #expect(listing.stdout.contains("postgres") && listing.stdout.contains("3 tables, 3,305 rows"), "\(listing)")
+
+        // db status reads the newest dump's recorded size from the repository.
+        try PGConnection.connect(admin.withDatabase(name)).execute("CREATE TABLE grown AS SELECT repeat('g', 500) AS body FROM generate_series(1, 5000)")
+        let status = try fixture.run(["db", "status", name, "--json"])
+        #expect(status.status == 0 || status.status == 3, "\(status)")
+        let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        let health = (report?["databases"] as? [[String: Any]])?.first
+        #expect(((health?["growthSinceLastBackup"] as? NSNumber)?.int64Value ?? 0) > 2_000_000, "\(status)")
+        let table = try fixture.run(["db", "status", name])
+        #expect(table.stdout.contains("Since backup") && table.stdout.contains("+"), "\(table)")
+        try PGConnection.connect(admin.withDatabase(name)).execute("DROP TABLE grown")
+
+        let restore = try fixture.run(["restore", name, "--into", copy])
+        #expect(restore.status == 0, "\(restore)")
+        let original = try RestoreComparison.content(name, admin: admin)
+        #expect(try RestoreComparison.content(copy, admin: admin) == original)
+
+        // A target holding data is refused, in one line, and left as it was.
+        try PGConnection.connect(admin.withDatabase(copy)).execute("DELETE FROM website_event WHERE url_query IS NULL")
+        let changed = try RestoreComparison.content(copy, admin: admin)
+        let refused = try fixture.run(["restore", name, "--into", copy])
+        #expect(refused.status == 1 && refused.stderr.contains("--replace"), "\(refused)")
+        #expect(refused.stderr.split(separator: "\n").filter { $0.contains("error") }.count == 1, "\(refused)")
+        #expect(try RestoreComparison.content(copy, admin: admin) == changed)
+        #expect(try databases(like: copy) == [copy], "the refused restore left a database behind")
+
+        // --replace swaps in a whole copy and keeps the old one under a dated name.
+        let replaced = try fixture.run(["restore", name, "--into", copy, "--replace"])
+        #expect(replaced.status == 0, "\(replaced)")
+        #expect(try RestoreComparison.content(copy, admin: admin) == original)
+        let kept = try databases(like: copy + "_before_")
+        #expect(kept.count == 1, "\(kept)")
+        if let old = kept.first { #expect(try RestoreComparison.content(old, admin: admin) == changed) }
+    }
+}

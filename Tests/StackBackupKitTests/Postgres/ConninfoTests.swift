@@ -1,0 +1,25 @@
+import StackBackupKit
+import Testing
+
+@Suite struct ConninfoTests {
+    @Test func keywordsQuotedValuesAndSpacesAroundEqualsAreRead() throws {
+        let base = PGConnectionConfig(host: "db1", port: 5432, user: "backup", passwordFile: "/etc/stackbackup/pg.pass")
+        let config = try base.applying(conninfo: "host = db2.lan port=5433  dbname='my db' sslmode=require user='o\\'brien' connect_timeout=7")
+        #expect(config.host == "db2.lan" && config.port == 5433 && config.database == "my db")
+        #expect(config.user == "o'brien" && config.sslMode == "require" && config.connectTimeout == 7)
+        #expect(config.passwordFile == nil, "the first server's password file must not go to another server")
+    }
+
+    @Test(arguments: [
+        ("host=x password=secret", "never put a password on the command line"),
+        ("host=x port=99999", "port '99999' is not a number"),
+        ("host", "missing '='"),
+        ("host='x", "unterminated quoted value"),
+        ("options=-cfoo=1", "keyword 'options' is not accepted"),
+        ("   ", "empty"),
+    ])
+    func badConninfoIsRefusedSayingWhy(_ text: String, _ expected: String) {
+        let error = #expect(throws: ConninfoError.self) { try PGConnectionConfig().applying(conninfo: text) }
+        #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
+    }
+}
