@@ -45,6 +45,29 @@ extension PGConnectionConfig {
         return copy
     }
 
+    /// A conninfo (`key=value …`, see `applying(conninfo:)`) or the short form
+    /// `host[:port][/user]` over this config; the config's password file is dropped.
+    public func applying(server text: String) throws -> PGConnectionConfig {
+        if text.contains("=") { return try applying(conninfo: text) }
+        let slash = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let address = String(slash[0])
+        var copy = self
+        copy.host = address
+        if let colon = address.lastIndex(of: ":"), !address.hasPrefix("/") {
+            copy.host = String(address[..<colon])
+            guard let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) else {
+                throw ConninfoError(description: "the port in '\(text)' is not a number from 1 to 65535")
+            }
+            copy.port = port
+        }
+        guard let host = copy.host, !host.isEmpty, !host.contains(" ") else {
+            throw ConninfoError(description: "give a conninfo such as 'host=db2 port=5433' or host[:port][/user], e.g. localhost:5433/postgres; got '\(text)'")
+        }
+        if slash.count > 1, !slash[1].isEmpty { copy.user = String(slash[1]) }
+        copy.passwordFile = nil
+        return copy
+    }
+
     /// `key=value` pairs in order; whitespace around `=` is allowed, as libpq allows it.
     static func conninfoPairs(_ text: String) throws -> [(String, String)] {
         var pairs: [(String, String)] = []

@@ -34,10 +34,10 @@ struct Snapshots: ParsableCommand {
     /// "12 tables, 48,213 rows" for a database, "1,204 files" for a volume.
     static func contents(_ stats: SnapshotStats) -> String {
         if let tables = stats.tables, let rows = stats.rows {
-            return "\(tables) table\(tables == 1 ? "" : "s"), \(rows.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US_POSIX")))) rows"
+            return "\(tables) table\(tables == 1 ? "" : "s"), \(Format.count(rows)) rows"
         }
         let files = stats.filesNew + stats.filesChanged + stats.filesUnchanged
-        return files > 0 ? "\(files) file\(files == 1 ? "" : "s")" : ""
+        return files > 0 ? "\(Format.count(Int64(files))) file\(files == 1 ? "" : "s")" : ""
     }
 }
 

@@ -100,40 +100,10 @@ struct DrillArguments: ParsableArguments {
         if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }
         if sample != nil && volumeDrill == nil { throw ValidationError("--sample goes with --volume-drill") }
         if let drillServer {
-            do { _ = try Self.apply(server: drillServer, to: PGConnectionConfig()) } catch {
+            do { _ = try PGConnectionConfig().applying(server: drillServer) } catch {
                 throw ValidationError("--drill-server: \(error)")
             }
         }
-    }
-
-    /// A conninfo (`key=value …`) or `host[:port][/user]` over the configured connection.
-    static func apply(server text: String, to config: PGConnectionConfig) throws -> PGConnectionConfig {
-        if text.contains("=") { return try config.applying(conninfo: text) }
-        guard let server = server(text) else {
-            throw ConninfoError(description: "give a conninfo such as 'host=db2 port=5433' or host[:port][/user], e.g. localhost:5433/postgres; got '\(text)'")
-        }
-        var copy = config
-        copy.host = server.host
-        copy.port = server.port ?? config.port
-        if let user = server.user { copy.user = user }
-        copy.passwordFile = nil
-        return copy
-    }
-
-    /// `host[:port][/user]` → (host, port, user).
-    static func server(_ text: String) -> (host: String, port: Int?, user: String?)? {
-        let slash = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        let address = String(slash[0])
-        let user = slash.count > 1 && !slash[1].isEmpty ? String(slash[1]) : nil
-        var host = address
-        var port: Int?
-        if let colon = address.lastIndex(of: ":"), !address.hasPrefix("/") {
-            host = String(address[..<colon])
-            guard let p = Int(address[address.index(after: colon)...]), (1...65535).contains(p) else { return nil }
-            port = p
-        }
-        guard !host.isEmpty, !host.contains("="), !host.contains(" ") else { return nil }
-        return (host, port, user)
     }
 
     func run(_ context: CommandContext) throws -> ExitStatus {
@@ -148,7 +118,7 @@ struct DrillArguments: ParsableArguments {
         let console = context.console
         let settings = try context.config()?.postgres ?? PostgresSettings()
         var connection = settings.connectionConfig()
-        if let drillServer { connection = try Self.apply(server: drillServer, to: connection) }
+        if let drillServer { connection = try connection.applying(server: drillServer) }
         let records: [SnapshotRecord]
         if target == "all" {
             records = try RestoreDrill.latestDatabaseSnapshots(in: repository)

@@ -13,7 +13,8 @@ struct HealthGrowthTests {
         defer { try? TestPostgres.dropDatabase(name); try? TestPostgres.dropDatabase(other) }
         let db = admin.withDatabase(name)
         try PGConnection.connect(db).execute("CREATE TABLE notes (id serial PRIMARY KEY, body text); INSERT INTO notes (body) SELECT repeat('x', 200) FROM generate_series(1, 1000)")
-        let (repository, _, _) = try makeTestRepositoryFolder()
+        let (repository, _, directory) = try makeTestRepositoryFolder()
+        defer { withExtendedLifetime(directory) {} }
         let (record, manifest) = try DrillFixture.backup(name, admin: admin, into: repository)
         let recorded = try #require(manifest.databaseSize)
         #expect(recorded > 0)

@@ -10,6 +10,16 @@ import Testing
         #expect(config.passwordFile == nil, "the first server's password file must not go to another server")
     }
 
+    @Test func theShortFormSetsHostPortAndUser() throws {
+        let base = PGConnectionConfig(host: "db1", port: 5432, user: "backup", passwordFile: "/etc/pg.pass")
+        let full = try base.applying(server: "db2:5433/drill")
+        #expect(full.host == "db2" && full.port == 5433 && full.user == "drill" && full.passwordFile == nil)
+        let hostOnly = try base.applying(server: "db3")
+        #expect(hostOnly.host == "db3" && hostOnly.port == 5432 && hostOnly.user == "backup")
+        #expect(throws: ConninfoError.self) { try base.applying(server: "db2:notaport") }
+        #expect(throws: ConninfoError.self) { try base.applying(server: "") }
+    }
+
     @Test(arguments: [
         ("host=x password=secret", "never put a password on the command line"),
         ("host=x port=99999", "port '99999' is not a number"),
