@@ -68,22 +68,7 @@ struct Db: ParsableCommand {
                 if global.json {
                     try context.console.printJSON(report)
                 } else {
-                    context.console.output("server: \(report.server)")
-                    let rows = report.databases.map { d in
-                        [d.name, Format.bytes(d.sizeBytes), Self.growth(d), String(d.tables.reduce(0) { $0 + $1.deadTuples }),
-                         String(d.xidAge), d.cacheHitRatio.map { String(format: "%.1f%%", $0 * 100) } ?? "-",
-                         String(d.invalidIndexes.count), String(d.idleInTransaction.count + d.longTransactions.count)]
-                    }
-                    context.console.output(Format.table(["Database", "Size", "Since backup", "Dead tuples", "XID age", "Cache hit", "Invalid idx", "Long/idle tx"], rows))
-                    for d in report.databases {
-                        let top = d.tables.sorted { $0.deadTuples > $1.deadTuples }.prefix(3).filter { $0.deadTuples > 0 }
-                        for t in top {
-                            context.console.output("  \(d.name).\(t.name): \(t.deadTuples) dead tuples, bloat ≈ \(Format.bytes(t.bloatEstimateBytes)), last vacuum \(Db.lastVacuum(t))")
-                        }
-                    }
-                    for warning in report.warnings {
-                        context.console.output((context.console.isTerminal ? "\u{1B}[33mwarning\u{1B}[0m: " : "warning: ") + warning.description)
-                    }
+                    for line in DbStatusText.lines(report, colour: context.console.isTerminal) { context.console.output(line) }
                 }
                 return report.warnings.isEmpty ? .ok : .partial
             }
@@ -103,15 +88,6 @@ struct Db: ParsableCommand {
                 context.console.warning("growth since the last backup is not shown: \(error)")
             }
         }
-
-        static func growth(_ d: DatabaseHealth) -> String {
-            guard let growth = d.growthSinceLastBackup else { return "-" }
-            return (growth < 0 ? "-" : "+") + Format.bytes(abs(growth))
-        }
-    }
-
-    static func lastVacuum(_ t: TableHealth) -> String {
-        (t.lastVacuum ?? t.lastAutovacuum).map(Format.time) ?? "never"
     }
 
     struct Vacuum: ParsableCommand {

@@ -3,8 +3,9 @@ import StackBackupKit
 import StackBackupTestSupport
 import Testing
 
-/// The operator's path through the real binary: `backup db`, `snapshots
-/// --source`, `restore DB --into`, a refused restore over data, `--replace`.
+/// The operator's database commands through the real binary: `backup db`,
+/// `snapshots --source`, `restore DB --into`, a refused restore over data,
+/// `--replace`, `db status` with growth, vacuum, analyze, reindex, check.
 @Suite(.enabled(if: TestPostgres.isConfigured || TestPostgres.isCI, "needs PostgreSQL: run bash scripts/test.sh"))
 struct DatabaseCLITests {
     @Test func backupListRestoreRefuseAndReplaceThroughTheBinary() throws {
@@ -57,5 +58,49 @@ struct DatabaseCLITests {
         let kept = try databases(like: copy + "_before_")
         #expect(kept.count == 1, "\(kept)")
         if let old = kept.first { #expect(try RestoreComparison.content(old, admin: admin) == changed) }
+    }
+
+    @Test func maintenanceCommandsThroughTheBinary() throws {
+        let admin = try #require(try TestPostgres.requireServer())
+        let name = try TestPostgres.createScratchDatabase(prefix: "cli_maint")
+        defer { try? TestPostgres.dropDatabase(name) }
+        let db = try PGConnection.connect(admin.withDatabase(name))
+        try db.execute("""
+            CREATE TABLE items (id serial PRIMARY KEY, sku text, price int) WITH (autovacuum_enabled = false);
+            INSERT INTO items (sku, price) SELECT 'sku' || g, g FROM generate_series(1, 20000) g;
+            CREATE INDEX items_sku ON items (sku);
+            UPDATE items SET price = price + 1;
+            """)
+        try MaintenanceFixture.flushStatistics(db)
+        let runner = CLIRunner()
+
+        var status = try runner.run(["db", "status", name])
+        _ = try MaintenanceFixture.eventually {
+            status = try runner.run(["db", "status", name])
+            return status.stdout.contains("public.items: 20,000 dead tuples")
+        }
+        #expect(status.status == 0 || status.status == 3, "\(status)")
+        #expect(status.stdout.contains("Dead tuples") && status.stdout.contains("public.items: 20,000 dead tuples"), "\(status)")
+        #expect(status.stdout.contains("largest tables: public.items"), "\(status)")
+
+        let full = try runner.run(["db", "vacuum", name, "--full"])
+        #expect(full.status == 64 && full.stderr.contains("--yes"), "\(full)")
+        let vacuum = try runner.run(["db", "vacuum", name, "--analyze"])
+        #expect(vacuum.status == 0, "\(vacuum)")
+        try MaintenanceFixture.flushStatistics(db)
+        let after = try runner.run(["db", "status", name, "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any]
+        let tables = ((report?["databases"] as? [[String: Any]])?.first?["tables"] as? [[String: Any]]) ?? []
+        #expect((tables.first { $0["name"] as? String == "public.items" }?["deadTuples"] as? Int) == 0, "\(after)")
+
+        #expect(try runner.run(["db", "analyze", name]).status == 0)
+        let reindex = try runner.run(["db", "reindex", name, "--invalid-only"])
+        #expect(reindex.status == 0, "\(reindex)")
+        let check = try runner.run(["db", "check", name, "--install-amcheck"])
+        #expect(check.status == 0, "\(check)")
+
+        let unknown = try runner.run(["db", "status", "sbt_no_such_database"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("sbt_no_such_database"), "\(unknown)")
+        #expect(unknown.stderr.split(separator: "\n").count == 1, "\(unknown)")
     }
 }
