@@ -51,7 +51,8 @@ struct Restore: ParsableCommand {
         let context = CommandContext(global)
         try runCommand(context.console) {
             let repository = try context.openRepository()
-            let record = try repository.resolveSnapshotOrSource(snapshot ?? what)
+            // With --snapshot, WHAT names the source: a snapshot of another database is refused.
+            let record = try snapshot.map { try repository.resolveSnapshot($0, source: what) } ?? repository.resolveSnapshotOrSource(what)
             switch record.snapshot.kind {
             case .volume:
                 guard let target else {

@@ -37,7 +37,13 @@ struct DatabaseCLITests {
         #expect(table.stdout.contains("Since backup") && table.stdout.contains("+"), "\(table)")
         try PGConnection.connect(admin.withDatabase(name)).execute("DROP TABLE grown")
 
-        let restore = try fixture.run(["restore", name, "--into", copy])
+        // --snapshot names a snapshot of WHAT: another database's id is refused.
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(fixture.succeed(["snapshots", "--json"]).stdout.utf8)) as? [[String: Any]])?.first?["id"] as? String)
+        let mismatch = try fixture.run(["restore", "umami", "--snapshot", String(id.prefix(8)), "--into", copy])
+        #expect(mismatch.status != 0 && mismatch.stderr.contains("of source \"umami\""), "\(mismatch)")
+        #expect(try !RestoreComparison.databaseExists(copy, admin: admin))
+
+        let restore = try fixture.run(["restore", name, "--snapshot", String(id.prefix(8)), "--into", copy])
         #expect(restore.status == 0, "\(restore)")
         let original = try RestoreComparison.content(name, admin: admin)
         #expect(try RestoreComparison.content(copy, admin: admin) == original)
