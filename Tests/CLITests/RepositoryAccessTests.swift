@@ -85,6 +85,23 @@ struct RepositoryAccessTests {
         #expect(try viaValue.run(["snapshots"]).status == 0)
     }
 
+    @Test func withLockWaitABackupWaitsForAnExclusiveLockToGoThenSucceeds() throws {
+        let fixture = try CLIRepository()
+        try fixture.directory.write("src/a.txt", "a")
+        let lock = try fixture.open().lock(exclusive: true, command: "cli-test-prune")
+        let started = Date()
+        let releaser = Thread { Thread.sleep(forTimeInterval: 1.5); try? lock.release() }
+        releaser.start()
+        let result = try fixture.run(["backup", "path", fixture.directory.sub("src"), "--name", "src", "--lock-wait", "30"])
+        #expect(result.status == 0, "\(result)")
+        #expect(Date().timeIntervalSince(started) >= 1.4, "the backup did not wait for the lock")
+        // A wait shorter than the holder's work still ends in exit 11, naming it.
+        let held = try fixture.open().lock(exclusive: true, command: "cli-test-prune")
+        defer { try? held.release() }
+        let short = try fixture.run(["backup", "path", fixture.directory.sub("src"), "--name", "src", "--lock-wait", "0.5"])
+        #expect(short.status == 11 && short.stderr.contains("cli-test-prune"), "\(short)")
+    }
+
     @Test func commandsExit11NamingTheHolderOfAnExclusiveLock() throws {
         let fixture = try CLIRepository()
         try fixture.directory.write("src/a.txt", "a")

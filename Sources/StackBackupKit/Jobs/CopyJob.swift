@@ -12,7 +12,8 @@ public struct CopyRequest: Sendable {
     /// many stored bytes, so an interrupted copy keeps most of its work.
     public var flushEvery: Int64 = 256 << 20
     /// Seconds to wait for a conflicting lock on either repository.
-    public var lockWait: TimeInterval = 0
+    /// Nil: each repository's `lockWait`.
+    public var lockWait: TimeInterval?
 
     public init(sources: [String] = [], snapshots: [String] = []) {
         self.sources = sources

@@ -9,6 +9,7 @@ public enum CopyOffsite {
                            environment: [String: String] = ProcessInfo.processInfo.environment,
                            now: Date = Date(), report: @escaping (RunEvent) -> Void = { _ in }) throws -> String {
         let target = try open(settings, environment: environment)
+        target.lockWait = repository.lockWait
         let newestCopy = try target.listSnapshots().snapshots.filter { $0.snapshot.copiedFrom != nil }.map(\.snapshot.time).max()
         var wanted = Set(snapshots)
         if let newestCopy {
@@ -17,7 +18,6 @@ public enum CopyOffsite {
             }
         }
         var request = CopyRequest(snapshots: wanted.map(\.hex))
-        request.lockWait = 60
         let outcome = try CopyJob.run(from: repository, to: target, request: request) { p in
             report(.progress("offsite: \(p.snapshotsDone)/\(p.snapshotsTotal) snapshots, \(p.blobsCopied) blobs, \(p.bytesCopied) B"))
         }
@@ -25,7 +25,7 @@ public enum CopyOffsite {
         if !outcome.alreadyPresent.isEmpty { detail += ", \(outcome.alreadyPresent.count) already there" }
         if let policies = settings.retention {
             let plans = try ForgetJob.plan(repository: target, policies: policies, now: now)
-            let removed = try ForgetJob.execute(plans, repository: target, lockWait: 60)
+            let removed = try ForgetJob.execute(plans, repository: target)
             detail += "; forgot \(removed.count) offsite snapshot(s) by its policy"
         }
         return detail

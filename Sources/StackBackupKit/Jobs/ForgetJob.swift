@@ -27,7 +27,7 @@ public enum ForgetJob {
 
     /// Removes what the plans do not keep, under an exclusive lock. Returns the removed ids.
     @discardableResult
-    public static func execute(_ plans: [ForgetPlan], repository: Repository, lockWait: TimeInterval = 0) throws -> [ObjectID] {
+    public static func execute(_ plans: [ForgetPlan], repository: Repository, lockWait: TimeInterval? = nil) throws -> [ObjectID] {
         let lock = try repository.lock(exclusive: true, command: "forget", wait: lockWait)
         defer { try? lock.release() }
         var removed: [ObjectID] = []

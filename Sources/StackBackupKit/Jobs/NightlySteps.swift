@@ -5,7 +5,7 @@ import Foundation
 public enum NightlySteps {
     public static func install(on run: NightlyRun, config: StackConfig) {
         run.prune = { repository in
-            let report = try PruneJob.run(repository: repository, options: PruneOptions(lockWait: 60), progress: nil)
+            let report = try PruneJob.run(repository: repository, options: PruneOptions(), progress: nil)
             return report.summary
         }
         run.verifySlice = { repository, status in

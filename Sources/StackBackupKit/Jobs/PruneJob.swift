@@ -7,9 +7,10 @@ public struct PruneOptions: Sendable {
     /// Plan and report only: nothing is written or removed (a shared lock is taken).
     public var dryRun = false
     /// Seconds to wait for the lock before failing with `RepositoryError(.locked)`.
-    public var lockWait: TimeInterval = 0
+    /// Nil: the repository's `lockWait`.
+    public var lockWait: TimeInterval?
 
-    public init(maxUnused: Double = 0.05, dryRun: Bool = false, lockWait: TimeInterval = 0) {
+    public init(maxUnused: Double = 0.05, dryRun: Bool = false, lockWait: TimeInterval? = nil) {
         self.maxUnused = maxUnused
         self.dryRun = dryRun
         self.lockWait = lockWait

@@ -5,8 +5,18 @@ extension Repository {
     /// conflicting (non-stale) locks; on a conflict removes its own, backs off
     /// and retries until `wait` seconds have passed, then throws
     /// `RepositoryError(.locked)` naming the holder.
-    public func lock(exclusive: Bool, command: String, wait: TimeInterval = 0) throws -> RepositoryLock {
-        try lock(exclusive: exclusive, command: command, wait: wait, refreshInterval: LockInfo.refreshInterval)
+    /// Takes a lock, waiting up to `wait` seconds (default: `lockWait`) for a
+    /// conflicting one to go; then throws `RepositoryError(.locked)` naming the holder.
+    public func lock(exclusive: Bool, command: String, wait: TimeInterval? = nil) throws -> RepositoryLock {
+        try lock(exclusive: exclusive, command: command, wait: wait ?? lockWait, refreshInterval: LockInfo.refreshInterval)
+    }
+
+    /// How long every lock taken without an explicit `wait` waits for a
+    /// conflicting one (`--lock-wait`; the nightly run sets 60 s, so a backup
+    /// waits for a prune started by hand instead of failing at once).
+    public var lockWait: TimeInterval {
+        get { mutex.withLock { defaultLockWait } }
+        set { mutex.withLock { defaultLockWait = newValue } }
     }
 
     func lock(exclusive: Bool, command: String, wait: TimeInterval, refreshInterval: TimeInterval) throws -> RepositoryLock {

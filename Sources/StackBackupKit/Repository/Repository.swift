@@ -41,6 +41,7 @@ public final class Repository: BlobStore, @unchecked Sendable {
     /// Set when blobs reported as saved were lost (a pack failed to write):
     /// `flush` then fails, so no snapshot can reference them.
     var lostBlobs: Error?
+    var defaultLockWait: TimeInterval = 0
 
     /// A backup writes an index segment every this many packs.
     static let packsPerSegment = 32

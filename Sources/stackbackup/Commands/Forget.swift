@@ -28,7 +28,6 @@ struct Forget: ParsableCommand {
     @Option(name: .customLong("keep-tag"), help: "Keep snapshots with this tag (repeatable).") var keepTags: [String] = []
     @Flag(help: "Show the decisions, remove nothing.") var dryRun = false
     @Flag(help: "Run prune afterwards.") var prune = false
-    @Option(help: ArgumentHelp("Wait up to this many seconds for another run's lock.", valueName: "seconds")) var lockWait: Double = 0
 
     func validate() throws {
         for (name, value) in [("keep-last", keepLast), ("keep-hourly", keepHourly), ("keep-daily", keepDaily), ("keep-weekly", keepWeekly),
@@ -78,7 +77,7 @@ struct Forget: ParsableCommand {
                 context.console.info("dry run: \(total) snapshot(s) would be removed")
                 return .ok
             }
-            let removed = try ForgetJob.execute(plans, repository: repository, lockWait: lockWait)
+            let removed = try ForgetJob.execute(plans, repository: repository)
             context.console.info("removed \(removed.count) snapshot(s)")
             if prune {
                 let report = try PruneJob.run(repository: repository, options: PruneOptions(), progress: { context.console.progress($0) })

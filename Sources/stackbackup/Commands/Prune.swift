@@ -17,7 +17,6 @@ struct Prune: ParsableCommand {
     @Option(help: ArgumentHelp("Repack packs whose unused share exceeds this (e.g. 5%, 20%; 0% repacks every pack with unused data).", valueName: "percent"))
     var maxUnused: String = "5%"
     @Flag(help: "Report what would be deleted and repacked, change nothing.") var dryRun = false
-    @Option(help: ArgumentHelp("Wait up to this many seconds for another run's lock.", valueName: "seconds")) var lockWait: Double = 0
 
     var maxUnusedFraction: Double? {
         let text = maxUnused.hasSuffix("%") ? String(maxUnused.dropLast()) : maxUnused
@@ -33,7 +32,7 @@ struct Prune: ParsableCommand {
         let context = CommandContext(global)
         try runCommand(context.console) {
             let repository = try context.openRepository()
-            let options = PruneOptions(maxUnused: maxUnusedFraction ?? 0.05, dryRun: dryRun, lockWait: lockWait)
+            let options = PruneOptions(maxUnused: maxUnusedFraction ?? 0.05, dryRun: dryRun)
             let report = try PruneJob.run(repository: repository, options: options, progress: { context.console.progress($0) })
             if global.json { try context.console.printJSON(report) } else { context.console.output(report.summary) }
             return .ok

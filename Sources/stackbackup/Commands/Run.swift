@@ -17,16 +17,18 @@ struct Run: ParsableCommand {
         """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: ArgumentHelp("Wait up to this many seconds for a run already in progress, then exit 11.", valueName: "seconds"))
-    var lockWait: Double = 60
 
     func run() throws {
         let context = CommandContext(global)
         try runCommand(context.console) {
             let config = try context.requireConfig(for: "`run`")
+            // --lock-wait (default 60 s here) covers a run already in progress and
+            // every repository lock the run takes (a prune or forget started by hand).
+            let lockWait = max(0, global.lockWait ?? 60)
             let runLock = try RunLock.acquire(statusFile: config.statusFile, wait: lockWait)
             defer { runLock.release() }
             let repository = try context.openRepository()
+            repository.lockWait = lockWait
             let console = context.console
             let nightly = NightlyRun(config: config, repository: repository) { event in
                 switch event {

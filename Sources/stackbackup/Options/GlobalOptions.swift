@@ -14,6 +14,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Config file. Default: $STACKBACKUP_CONFIG, then /etc/stackbackup/config.yml when it exists.", valueName: "file"))
     var config: String?
 
+    @Option(help: ArgumentHelp("Wait up to this many seconds for a conflicting repository lock (another backup, prune, forget or key change) before exiting 11. Default 0; `run` waits 60.", valueName: "seconds"))
+    var lockWait: Double?
+
     @Flag(help: "Print machine-readable JSON on stdout.")
     var json = false
 
@@ -106,6 +109,8 @@ final class CommandContext {
         guard exists else {
             throw RepositoryError(.noRepository, "no repository at \(backend.location); create one with `stackbackup init --repo \(backend.location)`")
         }
-        return try Repository.open(backend: backend, passphrase: passphrase)
+        let repository = try Repository.open(backend: backend, passphrase: passphrase)
+        repository.lockWait = max(0, options.lockWait ?? 0)
+        return repository
     }
 }

@@ -1,0 +1,30 @@
+import Foundation
+import StackBackupTestSupport
+import Testing
+
+/// The nightly run waits for a repository lock held by a command started by
+/// hand (a prune, a key change) instead of failing every source at once.
+@Suite struct RunLockWaitTests {
+    @Test func theNightlyRunWaitsForAnExclusiveLockThenBacksUpEverySource() throws {
+        let fixture = try CLIRepository("stackbackup-runwait")
+        try FileTree.writeRandom(fixture.directory.sub("src/data.bin"), count: 256 << 10, seed: 12)
+        let config = try fixture.directory.write("config.yml", """
+        repository: \(fixture.repo)
+        password_file: \(fixture.passwordFile)
+        status_file: \(fixture.directory.sub("state/status.json"))
+        metrics_file: \(fixture.directory.sub("state/metrics.prom"))
+        postgres:
+          databases: []
+        volumes:
+          src:
+            path: \(fixture.directory.sub("src"))
+        """)
+        let lock = try fixture.open().lock(exclusive: true, command: "prune started by hand")
+        let started = Date()
+        let releaser = Thread { Thread.sleep(forTimeInterval: 1.5); try? lock.release() }
+        releaser.start()
+        let run = try fixture.runner.run(["run", "--config", config])
+        #expect(run.status == 0 && run.stderr.contains("all sources backed up"), "\(run)")
+        #expect(Date().timeIntervalSince(started) >= 1.4, "the run did not wait for the lock")
+    }
+}
