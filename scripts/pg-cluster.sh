@@ -77,6 +77,14 @@ start() {
     log "initdb ($bin) in $dir/data"
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
         >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    # Trust for everyone but one role, which must give its password: the tests of
+    # password authentication (a wrong password fails at once, in one line) use it.
+    { echo "host all stackbackup_password_test 127.0.0.1/32 scram-sha-256"
+      echo "local all stackbackup_password_test scram-sha-256"
+      cat "$dir/data/pg_hba.conf"; } > "$dir/pg_hba.conf.new"
+    mv "$dir/pg_hba.conf.new" "$dir/data/pg_hba.conf"
+    if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir/data/pg_hba.conf"; fi
+    chmod 600 "$dir/data/pg_hba.conf"
 
     for attempt in 1 2 3; do
         port=$(free_port)

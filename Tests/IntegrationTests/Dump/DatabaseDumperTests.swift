@@ -234,6 +234,19 @@ struct DatabaseDumperTests {
         #expect(text.contains("point `pg_dump:` in the config at a pg_dump ≥"))
     }
 
+    @Test func aMissingPgDumpIsReportedWithHowToFixIt() throws {
+        let server = try #require(try TestPostgres.requireServer())
+        var options = try dumpOptions()
+        options.pgDump = ["/nonexistent/bin/pg_dump"]
+        let store = DumpTestStore()
+        let error = #expect(throws: DumpError.self) {
+            try DatabaseDumper(connection: server, store: store, options: options).dump(database: "postgres")
+        }
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix("could not run pg_dump (`/nonexistent/bin/pg_dump`)"), "\(text)")
+        #expect(text.contains("point `pg_dump:` in the config at it"))
+    }
+
     @Test func unknownDatabaseIsReportedByName() throws {
         let server = try #require(try TestPostgres.requireServer())
         let error = #expect(throws: DumpError.self) {

@@ -93,6 +93,49 @@ struct PostgresConnectionTests {
         #expect(!"\(error)".contains(secret))
     }
 
+    /// scripts/pg-cluster.sh makes this one role give its password (scram-sha-256).
+    @Test func aWrongPasswordFailsAtOnceInOneLineThatNeverShowsIt() throws {
+        let admin = try #require(try TestPostgres.requireServer())
+        let setup = try PGConnection.connect(admin)
+        let role = "stackbackup_password_test"
+        try setup.execute("DROP ROLE IF EXISTS \(role); CREATE ROLE \(role) LOGIN PASSWORD 'the-right-Passw0rd'")
+        defer { _ = try? setup.execute("DROP ROLE IF EXISTS \(role)") }
+        let directory = TemporaryDirectory()
+        var config = admin
+        config.user = role
+        config.passwordFile = try directory.write("right", "the-right-Passw0rd\n")
+        #expect(try PGConnection.connect(config).execute("SELECT current_user").string(0, 0) == role)
+
+        let secret = "a-Wrong-passw0rd-never-shown"
+        config.passwordFile = try directory.write("wrong", secret + "\n")
+        let started = Date()
+        let error = try #require(throws: PGError.self) { try PGConnection.connect(config, retries: 3) }
+        #expect(Date().timeIntervalSince(started) < 1, "a wrong password must not be retried")
+        #expect(error.code == .connection && !error.isRetryable)
+        let text = error.description
+        #expect(text.contains("password authentication failed for user \"\(role)\""), "\(text)")
+        #expect(!text.contains("\n") && !text.contains(secret) && !"\(error)".contains(secret))
+
+        // Through the binary: `backup db` names the server and the reason, exits 1, in one line.
+        let cli = try CLIRepository("stackbackup-pgpass")
+        let configFile = try cli.directory.write("config.yml", """
+            repository: \(cli.repo)
+            password_file: \(cli.passwordFile)
+            postgres:
+              host: \(admin.host ?? "127.0.0.1")
+              port: \(admin.port ?? 5432)
+              user: \(role)
+              password_file: \(config.passwordFile ?? "")
+              databases: [postgres]
+            """)
+        let backup = try cli.runner.run(["backup", "db", "--config", configFile])
+        #expect(backup.status == 1, "\(backup)")
+        let errors = backup.stderr.split(separator: "\n").filter { $0.contains("error") }
+        #expect(errors.count == 1 && errors[0].contains("password authentication failed"), "\(backup)")
+        #expect(!backup.stderr.contains(secret) && !backup.stdout.contains(secret))
+        #expect(try cli.files(in: "snapshots").isEmpty)
+    }
+
     @Test func wrongDatabaseFailsAtOnceWithoutRetrying() throws {
         let config = try #require(try TestPostgres.requireServer())
         let started = Date()
