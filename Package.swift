@@ -45,7 +45,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StackBackupKitTests",
-            dependencies: ["StackBackupKit", "StackBackupTestSupport"],
+            // COpenSSL: the restic cross-check writes restic's own snapshot format.
+            dependencies: ["StackBackupKit", "StackBackupTestSupport", "COpenSSL"],
             swiftSettings: kitSettings
         ),
         .testTarget(

@@ -12,13 +12,14 @@ public final class CLIRepository: @unchecked Sendable {
     public let runner: CLIRunner
 
     /// Creates the folder and, unless `initialize` is false, the repository.
+    /// `environment` is added to every command's (e.g. `TZ` for local times).
     public init(_ prefix: String = "stackbackup-cli", passphrase: String = "correct horse battery staple",
-                initialize: Bool = true) throws {
+                initialize: Bool = true, environment: [String: String] = [:]) throws {
         directory = TemporaryDirectory(prefix)
         repo = directory.sub("repo")
         self.passphrase = passphrase
         passwordFile = try directory.write("passphrase", passphrase + "\n")
-        runner = CLIRunner()
+        runner = CLIRunner(environment: environment)
         if initialize {
             let result = try runner.run(["init", "--repo", repo, "--password-file", passwordFile, "--scrypt-log-n", "10"])
             guard result.status == 0 else { throw FileTree.Failure(description: "init failed: \(result)") }

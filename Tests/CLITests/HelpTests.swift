@@ -15,11 +15,21 @@ struct HelpTests {
         return result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
-    private func expectExitCodeTable(_ text: String) {
-        for entry in ["0 ok", "1 error", "3 partial failure", "10 no repository", "11 repository locked",
-                      "12 wrong passphrase", "13 integrity damage found", "64 usage error", "130 interrupted"] {
-            #expect(text.contains(entry), "help lacks exit code '\(entry)'")
-        }
+    private func expectExitCodeTable(_ text: String, of command: String = "") {
+        let entries = ["0 ok", "1 error", "3 partial failure", "10 no repository", "11 repository locked",
+                       "12 wrong passphrase", "13 integrity damage found", "64 usage error", "130 interrupted"]
+        let missing = entries.filter { !text.contains($0) }
+        #expect(missing.isEmpty, "help of '\(command)' lacks these exit codes")
+    }
+
+    /// The names in a help text's SUBCOMMANDS section (argument-parser's layout:
+    /// two spaces, the name, an optional "(default)", the abstract).
+    private func subcommands(in help: String) -> [String] {
+        let lines = help.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(of: "SUBCOMMANDS:") else { return [] }
+        return lines[(start + 1)...].prefix { !$0.isEmpty }
+            .filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }
+            .compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 
     @Test func rootHelpListsEverySubcommandAndTheExitCodes() throws {
@@ -61,6 +71,27 @@ struct HelpTests {
         }
         #expect(text.contains("Exit code 13 when anything is damaged"))
         expectExitCodeTable(text)
+    }
+
+    /// Walks the command tree from the root's SUBCOMMANDS list, so a command
+    /// added later is checked too.
+    @Test func everyGroupAndLeafCommandListsTheExitCodes() throws {
+        var pending: [[String]] = [[]]
+        var visited: [String] = []
+        while let path = pending.popLast() {
+            let result = try runner.run(path + ["--help"])
+            let name = path.joined(separator: " ")
+            #expect(result.status == 0, "\(name): \(result)")
+            expectExitCodeTable(result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " "), of: "stackbackup \(name)")
+            pending += subcommands(in: result.stdout).map { path + [$0] }
+            visited.append(name)
+        }
+        // The walk must have reached the groups and their leaves, not stopped at the root.
+        for command in ["key", "key passwd", "backup", "backup path", "backup db", "config", "config check",
+                        "systemd", "systemd install", "db", "db check", "forget", "copy"] {
+            #expect(visited.contains(command), "the walk never reached '\(command)'; it saw \(visited)")
+        }
+        #expect(visited.count >= 30, "\(visited)")
     }
 
     @Test func anUnknownOptionIsAUsageError() throws {

@@ -4,7 +4,7 @@ import StackBackupTestSupport
 import Testing
 
 /// Issue 4's process-level guarantees: `run` with a failing database, the run
-/// lock, prune killed at random points, backup and prune racing.
+/// lock, backup and prune racing. (Prune killed at random points is in KillTests.)
 @Suite(.enabled(if: TestPostgres.isConfigured || TestPostgres.isCI, "needs PostgreSQL: run bash scripts/test.sh"))
 struct RunAndPruneTests {
     @Test func runWithOneUnreachableDatabaseBacksUpTheRestReportsItAndPingsFailure() throws {
@@ -84,39 +84,5 @@ struct RunAndPruneTests {
         try backupLock.release()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-    }
-
-    @Test func pruneKilledAtRandomPointsLosesNothing() throws {
-        let cli = try CLIRepository("cli-prune-kill")
-        let source = cli.directory.sub("src")
-        var random = SeededRandom(seed: 42)
-        for round in 0..<5 {
-            // Three generations of a changing tree, then forget all but the newest.
-            for generation in 0..<3 {
-                try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
-                try Data(random.bytes(3_000_000)).write(to: URL(fileURLWithPath: source + "/data-\(generation).bin"))
-                try cli.backup(source, name: "s")
-            }
-            try cli.succeed(["forget", "--keep-last", "1"])
-            let delay = 0.02 + Double(round) * 0.08
-            let process = try cli.runner.start(["prune", "--max-unused", "0%", "--repo", cli.repo, "--password-file", cli.passwordFile])
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            try cli.succeed(["unlock"])
-            let verify = try cli.run(["verify", "--read-data"])
-            #expect(verify.status == 0, "round \(round), killed after \(delay)s: \(verify)")
-            let target = cli.directory.sub("restore-\(round)")
-            try cli.succeed(["restore", "s:latest", "--target", target])
-            let diff = Process()
-            diff.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-            diff.arguments = ["-r", source, target]
-            try diff.run()
-            diff.waitUntilExit()
-            #expect(diff.terminationStatus == 0, "round \(round): restored tree differs")
-        }
-        // A final prune completes and leaves a clean repository.
-        try cli.succeed(["prune"])
-        #expect(try cli.run(["verify", "--read-data"]).status == 0)
     }
 }

@@ -3,6 +3,9 @@ import Foundation
 /// A conninfo string that cannot be used; the description says which part and why.
 public struct ConninfoError: Error, CustomStringConvertible, Equatable {
     public let description: String
+
+    /// Public so the executable can report a bad `host[:port][/user]` the same way.
+    public init(description: String) { self.description = description }
 }
 
 extension PGConnectionConfig {

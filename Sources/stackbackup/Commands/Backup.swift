@@ -5,6 +5,7 @@ import StackBackupKit
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Take snapshots: databases, roles (globals), volumes from the config, or any folder.",
+        discussion: ExitStatus.table,
         subcommands: [Volume.self, Path.self, Db.self, Globals.self])
 }
 

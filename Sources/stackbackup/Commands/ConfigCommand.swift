@@ -6,6 +6,7 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Work with the config file.",
+        discussion: ExitStatus.table,
         subcommands: [Check.self])
 
     struct Check: ParsableCommand {

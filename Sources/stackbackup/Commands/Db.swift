@@ -5,7 +5,7 @@ import StackBackupKit
 struct Db: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Maintain the databases: health report, vacuum, analyze, reindex, amcheck.",
-        discussion: "The connection comes from the config's `postgres:` section, else the PG* environment and ~/.pgpass. Databases default to the configured list.",
+        discussion: "The connection comes from the config's `postgres:` section, else the PG* environment and ~/.pgpass. Databases default to the configured list.\n\n\(ExitStatus.table)",
         subcommands: [StatusCommand.self, Vacuum.self, Analyze.self, Reindex.self, Check.self])
 
     struct Target: ParsableArguments {

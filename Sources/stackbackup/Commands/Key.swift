@@ -5,6 +5,7 @@ import StackBackupKit
 struct Key: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the passphrases (keys) that open the repository.",
+        discussion: ExitStatus.table,
         subcommands: [List.self, Add.self, Remove.self, Passwd.self])
 
     struct List: ParsableCommand {

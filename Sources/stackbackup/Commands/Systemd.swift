@@ -5,6 +5,7 @@ import StackBackupKit
 struct Systemd: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print or install the systemd units (nightly run, weekly verify) for this config.",
+        discussion: ExitStatus.table,
         subcommands: [Print.self, Install.self])
 
     struct UnitOptions: ParsableArguments {
