@@ -222,4 +222,20 @@ struct CommandTests {
         let status = try fixture.run(["status", "--status-file", fixture.directory.sub("no-status.json")])
         #expect(status.status == 1 && status.endedCleanly && status.stderr.contains("has not completed"), "\(status)")
     }
+
+    @Test func anAutoSliceCountsTowardsTheCoverageInTheStatusFile() throws {
+        let fixture = try CLIRepository()
+        try FileTree.writeRandom(fixture.directory.sub("src/data.bin"), count: 2 << 20, seed: 19)
+        try fixture.backup(fixture.directory.sub("src"), name: "s")
+        let statusFile = fixture.directory.sub("state/status.json")
+        let config = try fixture.directory.write("config.yml", "repository: \(fixture.repo)\npassword_file: \(fixture.passwordFile)\nstatus_file: \(statusFile)\n")
+        for _ in 0..<2 {
+            let result = try fixture.runner.run(["verify", "--read-data-subset", "auto", "--config", config])
+            #expect(result.status == 0 && result.stderr.contains("coverage this cycle 1/7"), "\(result)")
+        }
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: statusFile))) as? [String: Any])
+        #expect((status["verify_slices"] as? [Int])?.count == 1, "the same day reads the same slice: \(status)")
+        #expect(abs((status["verify_coverage"] as? Double ?? 0) - 1.0 / 7) < 1e-9)
+    }
 }
+

@@ -28,15 +28,23 @@ public enum VerifySlice {
         let slices = AutoSlice.defaultSlices
         let index = AutoSlice.sliceIndex(repositoryID: repository.config.id, day: AutoSlice.day(of: now), slices: slices)
         let report = try Checker().check(repository: repository, readData: .slice(index: index, of: slices), progress: nil)
-        var done = Set(status.verifySlices ?? [])
-        if done.count == slices { done = [] }
-        done.insert(index)
-        status.verifySlices = done.sorted()
-        status.verifyCoverage = Double(done.count) / Double(slices)
+        let done = record(slice: index, of: slices, in: &status)
         guard report.isClean else {
             throw IntegrityError(object: "repository", problem: report.summary.joined(separator: "; "))
         }
-        return "slice \(index + 1)/\(slices) read (\(report.packsRead) packs, \(report.bytesRead) bytes), no damage; coverage this cycle \(done.count)/\(slices)"
+        return "slice \(index + 1)/\(slices) read (\(report.packsRead) packs, \(report.bytesRead) bytes), no damage; coverage this cycle \(done)/\(slices)"
+    }
+
+    /// Adds a slice read to the status file's cycle (a new cycle starts once
+    /// every slice was read) and returns how many slices the cycle has read.
+    @discardableResult
+    public static func record(slice index: Int, of slices: Int, in status: inout RunStatus) -> Int {
+        var done = Set(status.verifySlices ?? [])
+        if done.count >= slices { done = [] }
+        done.insert(index)
+        status.verifySlices = done.sorted()
+        status.verifyCoverage = Double(done.count) / Double(slices)
+        return done.count
     }
 }
 

@@ -61,7 +61,24 @@ public struct DamageReport: Codable, Sendable {
             && damagedBlobs.isEmpty && missingBlobs.isEmpty && affectedSnapshots.isEmpty
     }
 
-    /// One line per finding, for the console.
+    /// The findings as table rows (what, object, details): every damaged
+    /// object first, then each affected snapshot with what cannot be restored.
+    public var rows: [[String]] {
+        var rows: [[String]] = []
+        for f in damagedPacks { rows.append(["pack", f.path, f.reason]) }
+        for f in damagedIndexSegments { rows.append(["index segment", f.path, f.reason]) }
+        for f in damagedSnapshots { rows.append(["snapshot file", f.path, f.reason]) }
+        for f in damagedFiles { rows.append(["file", f.path, f.reason]) }
+        for b in damagedBlobs { rows.append(["\(b.type) blob", b.id.short + (b.pack.map { " in pack \($0.short)" } ?? ""), b.reason]) }
+        for b in missingBlobs { rows.append(["missing \(b.type) blob", b.id.short, b.reason]) }
+        for s in affectedSnapshots {
+            let items = s.items.prefix(20).joined(separator: ", ") + (s.items.count > 20 ? ", … (\(s.items.count) in all)" : "")
+            rows.append(["affected snapshot", "\(s.id.short) \(s.kind.rawValue) \(s.source) \(Timestamp.format(s.time))", items])
+        }
+        return rows
+    }
+
+    /// One line per finding, for logs and error messages.
     public var summary: [String] {
         var lines: [String] = []
         for f in damagedPacks { lines.append("damaged pack \(f.path): \(f.reason)") }

@@ -63,13 +63,24 @@ struct Verify: ParsableCommand {
                 let selection: ReadDataSelection = readData ? .all : readDataSubset.flatMap(Self.selection) ?? ReadDataSelection.none
                 report = try Checker().check(repository: repository, readData: selection, progress: { console.progress($0) })
             }
+            // An `auto` slice counts towards the weekly coverage in the status file, as in `run`.
+            var coverage: Int?
+            if readDataSubset == "auto", let slice = report.readSlice, let slices = report.readSlices,
+               let statusFile = try context.config()?.statusFile {
+                var status = RunStatus.load(path: statusFile) ?? RunStatus()
+                coverage = VerifySlice.record(slice: slice, of: slices, in: &status)
+                try status.save(path: statusFile)
+            }
             if global.json {
                 try console.printJSON(report)
             } else {
-                for line in report.summary { console.output(line) }
+                if !report.isClean { console.output(Format.table(["Damaged", "Object", "Details"], report.rows)) }
                 let scope = filesOnly ? "\(report.filesChecked) files checked against their names"
                     : "\(report.snapshotsChecked) snapshots, \(report.treesChecked) trees, \(report.packsChecked) packs checked, \(report.packsRead) packs read (\(Format.bytes(report.bytesRead)))"
                 console.output(report.isClean ? "no damage found: \(scope)" : "DAMAGE FOUND (see above): \(scope)")
+                if let coverage, let slices = report.readSlices {
+                    console.info("slice \((report.readSlice ?? 0) + 1)/\(slices) read; coverage this cycle \(coverage)/\(slices) (kept in the status file)")
+                }
             }
             return report.isClean ? .ok : .damaged
         }
