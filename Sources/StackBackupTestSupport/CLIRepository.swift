@@ -32,6 +32,24 @@ public final class CLIRepository: @unchecked Sendable {
         try runner.run(arguments + ["--repo", repo, "--password-file", passwordFile ?? self.passwordFile])
     }
 
+    /// Writes `config.yml` for `run`: this repository and passphrase, status and
+    /// metrics under `state/`, no databases, one volume `src` at `source`, then
+    /// `extra` (more top-level YAML). Returns its path.
+    public func nightlyConfig(source: String, extra: String = "") throws -> String {
+        try directory.write("config.yml", """
+        repository: \(repo)
+        password_file: \(passwordFile)
+        status_file: \(directory.sub("state/status.json"))
+        metrics_file: \(directory.sub("state/metrics.prom"))
+        postgres:
+          databases: []
+        volumes:
+          src:
+            path: \(source)
+
+        """ + extra)
+    }
+
     /// Runs a command that must succeed and returns its result, else throws with its output.
     @discardableResult
     public func succeed(_ arguments: [String]) throws -> CLIRunner.Result {

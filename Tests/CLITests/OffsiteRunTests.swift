@@ -24,16 +24,7 @@ import Testing
         let source = local.directory.sub("src")
         try FileTree.writeRandom(source + "/photos/a.jpg", count: 3 << 20, seed: 31)
         try FileTree.writeRandom(source + "/notes.txt", count: 20 << 10, seed: 32)
-        let config = try local.directory.write("config.yml", """
-        repository: \(local.repo)
-        password_file: \(local.passwordFile)
-        status_file: \(local.directory.sub("state/status.json"))
-        metrics_file: \(local.directory.sub("state/metrics.prom"))
-        postgres:
-          databases: []
-        volumes:
-          src:
-            path: \(source)
+        let config = try local.nightlyConfig(source: source, extra: """
         offsite:
           repository: \(offsite)
           password_file: \(configured)

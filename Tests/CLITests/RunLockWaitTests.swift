@@ -8,17 +8,7 @@ import Testing
     @Test func theNightlyRunWaitsForAnExclusiveLockThenBacksUpEverySource() throws {
         let fixture = try CLIRepository("stackbackup-runwait")
         try FileTree.writeRandom(fixture.directory.sub("src/data.bin"), count: 256 << 10, seed: 12)
-        let config = try fixture.directory.write("config.yml", """
-        repository: \(fixture.repo)
-        password_file: \(fixture.passwordFile)
-        status_file: \(fixture.directory.sub("state/status.json"))
-        metrics_file: \(fixture.directory.sub("state/metrics.prom"))
-        postgres:
-          databases: []
-        volumes:
-          src:
-            path: \(fixture.directory.sub("src"))
-        """)
+        let config = try fixture.nightlyConfig(source: fixture.directory.sub("src"))
         let lock = try fixture.open().lock(exclusive: true, command: "prune started by hand")
         let started = Date()
         let releaser = Thread { Thread.sleep(forTimeInterval: 1.5); try? lock.release() }

@@ -9,17 +9,7 @@ import Testing
         let fixture = try CLIRepository()
         let source = fixture.directory.sub("src")
         try FileTree.writeRandom(source + "/data.bin", count: 64 << 10, seed: 4)
-        let config = try fixture.directory.write("config.yml", """
-        repository: \(fixture.repo)
-        password_file: \(fixture.passwordFile)
-        status_file: \(fixture.directory.sub("state/status.json"))
-        metrics_file: \(fixture.directory.sub("state/metrics.prom"))
-        postgres:
-          databases: []
-        volumes:
-          src:
-            path: \(source)
-        """)
+        let config = try fixture.nightlyConfig(source: source)
         let units = fixture.directory.sub("units")
         let install = try fixture.runner.run(["systemd", "install", "--config", config, "--directory", units,
                                               "--binary", CLIRunner.binaryPath])

@@ -170,6 +170,22 @@ restic_fp()  { bench_measure restic-Fp-stdin "$1" "$2" "$rfp_repo" -- bash -o pi
 borg_fp()    { bench_measure borg-Fp-stdin "$1" "$2" "$bfp_repo" -- bash -o pipefail -c \
                    'pg_dump -Fp -d bench_umami | borg create --compression zstd,3 "$1::$2" -' _ "$bfp_repo" "$1"; }
 
+# The backups of a later night (PHASE, ROUND): each tool again, growth against a fresh -Fc dump.
+night_backups() {
+    local phase=$1 r=$2 sb_added fresh_fc rfc_added rfp_added bfp_added
+    sb_dump "$phase" "$r";  sb_added=$(last_added)
+    fc_dump "$phase" "$r";  fresh_fc=$(stat -c %s "$dumps/umami.dump")
+    restic_fc "$phase" "$r"; rfc_added=$(last_added)
+    restic_fp "$phase" "$r"; rfp_added=$(last_added)
+    borg_fp "$phase" "$r";   bfp_added=$(last_added)
+    bench_record all "$phase" "$r" fresh_Fc_dump_bytes "$fresh_fc"
+    for pair in "stackbackup $sb_added" "restic-Fc-file $rfc_added" "restic-Fp-stdin $rfp_added" "borg-Fp-stdin $bfp_added"; do
+        set -- $pair
+        bench_record "$1" "$phase" "$r" growth_vs_fresh_Fc "$(awk -v a="$2" -v b="$fresh_fc" 'BEGIN { printf "%.4f", a / b }')"
+    done
+    bench_log "$phase growth (added / fresh -Fc dump of $fresh_fc bytes): stackbackup $(bench_ratio "$sb_added" "$fresh_fc"), restic -Fc $(bench_ratio "$rfc_added" "$fresh_fc"), restic -Fp $(bench_ratio "$rfp_added" "$fresh_fc"), borg -Fp $(bench_ratio "$bfp_added" "$fresh_fc")"
+}
+
 for ((r = 1; r <= rounds; r++)); do
     bench_log "round $r of $rounds"
     sql -c "DROP DATABASE IF EXISTS bench_umami" -c "CREATE DATABASE bench_umami TEMPLATE bench_umami_base"
@@ -210,17 +226,7 @@ SELECT md5('event' || i)::uuid, md5('site' || (i % 20))::uuid, md5('session' || 
 FROM generate_series($rows + 1, $rows + $rows * $insert_pct / 100) AS i;
 VACUUM ANALYZE website_event;
 SQL
-    sb_dump night2 "$r";  sb_added=$(last_added)
-    fc_dump night2 "$r";  fresh_fc=$(stat -c %s "$dumps/umami.dump")
-    restic_fc night2 "$r"; rfc_added=$(last_added)
-    restic_fp night2 "$r"; rfp_added=$(last_added)
-    borg_fp night2 "$r";   bfp_added=$(last_added)
-    bench_record all night2 "$r" fresh_Fc_dump_bytes "$fresh_fc"
-    for pair in "stackbackup $sb_added" "restic-Fc-file $rfc_added" "restic-Fp-stdin $rfp_added" "borg-Fp-stdin $bfp_added"; do
-        set -- $pair
-        bench_record "$1" night2 "$r" growth_vs_fresh_Fc "$(awk -v a="$2" -v b="$fresh_fc" 'BEGIN { printf "%.4f", a / b }')"
-    done
-    bench_log "night 2 growth (added / fresh -Fc dump of $fresh_fc bytes): stackbackup $(bench_ratio "$sb_added" "$fresh_fc"), restic -Fc $(bench_ratio "$rfc_added" "$fresh_fc"), restic -Fp $(bench_ratio "$rfp_added" "$fresh_fc"), borg -Fp $(bench_ratio "$bfp_added" "$fresh_fc")"
+    night_backups night2 "$r"
     # night 3: a day of umami-shaped traffic. Events are only ever inserted (new random
     # uuids, the day's timestamps) and the edits touch the newest rows (sessions still open).
     sql -d bench_umami <<SQL
@@ -234,16 +240,7 @@ SELECT md5('night3-event' || i)::uuid, md5('site' || (i % 20))::uuid, md5('sessi
 FROM generate_series($rows * (100 + $insert_pct) / 100 + 1, $rows * (100 + 2 * $insert_pct) / 100) AS i;
 VACUUM ANALYZE website_event;
 SQL
-    sb_dump night3 "$r";  sb_added=$(last_added)
-    fc_dump night3 "$r";  fresh_fc=$(stat -c %s "$dumps/umami.dump")
-    restic_fc night3 "$r"; rfc_added=$(last_added)
-    restic_fp night3 "$r"; rfp_added=$(last_added)
-    borg_fp night3 "$r";   bfp_added=$(last_added)
-    for pair in "stackbackup $sb_added" "restic-Fc-file $rfc_added" "restic-Fp-stdin $rfp_added" "borg-Fp-stdin $bfp_added"; do
-        set -- $pair
-        bench_record "$1" night3 "$r" growth_vs_fresh_Fc "$(awk -v a="$2" -v b="$fresh_fc" 'BEGIN { printf "%.4f", a / b }')"
-    done
-    bench_log "night 3 growth (added / fresh -Fc dump of $fresh_fc bytes): stackbackup $(bench_ratio "$sb_added" "$fresh_fc"), restic -Fc $(bench_ratio "$rfc_added" "$fresh_fc"), restic -Fp $(bench_ratio "$rfp_added" "$fresh_fc"), borg -Fp $(bench_ratio "$bfp_added" "$fresh_fc")"
+    night_backups night3 "$r"
     sql -c "DROP DATABASE bench_umami"
 done
 [[ $keep -eq 1 ]] || rm -rf "$sb_repo" "$rfc_repo" "$rfp_repo" "$bfp_repo" "$restic_cache" "$dumps" "$BORG_CACHE_DIR"
