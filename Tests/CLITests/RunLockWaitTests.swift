@@ -16,5 +16,15 @@ import Testing
         let run = try fixture.runner.run(["run", "--config", config])
         #expect(run.status == 0 && run.stderr.contains("all sources backed up"), "\(run)")
         #expect(Date().timeIntervalSince(started) >= 1.4, "the run did not wait for the lock")
+
+        // `status` reads what the run recorded: as a table, and as JSON for a Homepage widget.
+        let table = try fixture.runner.run(["status", "--config", config])
+        #expect(table.status == 0 && table.stdout.contains("src") && table.stdout.contains("ok"), "\(table)")
+        let json = try fixture.runner.run(["status", "--config", config, "--json"])
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        #expect(status["healthy"] as? Bool == true && status["exit_code"] as? Int == 0)
+        let sources = try #require(status["sources"] as? [[String: Any]])
+        #expect(sources.count == 1 && sources[0]["name"] as? String == "src" && sources[0]["ok"] as? Bool == true)
+        #expect((sources[0]["bytes"] as? Int ?? 0) >= 256 << 10 && (sources[0]["age_seconds"] as? Double ?? -1) >= 0)
     }
 }

@@ -77,6 +77,22 @@ struct S3CLITests {
         }
     }
 
+    @Test func locksWorkOnS3TooABackupMeetsAnExclusiveLockAndExits11NamingIt() throws {
+        guard let (repo, runner) = try Self.s3Location() else { return }
+        let dir = TemporaryDirectory("s3-lock")
+        let password = try dir.write("pass", "s3 lock secret\n")
+        let common = ["--repo", repo, "--password-file", password]
+        try dir.write("data/a.txt", "a")
+        _ = try Self.succeed(runner, ["init", "--scrypt-log-n", "10"] + common)
+        let backend = try BackendLocation.parse(repo).makeBackend(environment: runner.environment)
+        let lock = try Repository.open(backend: backend, passphrase: Array("s3 lock secret".utf8))
+            .lock(exclusive: true, command: "s3-lock-holder")
+        let blocked = try runner.run(["backup", "path", dir.sub("data"), "--name", "files"] + common)
+        #expect(blocked.status == 11 && blocked.stderr.contains("s3-lock-holder"), "\(blocked)")
+        try lock.release()
+        _ = try Self.succeed(runner, ["backup", "path", dir.sub("data"), "--name", "files"] + common)
+    }
+
     /// Row count and an order-independent digest of every table of the umami fixture.
     static func contentDigest(_ database: String) throws -> [String] {
         let connection = try PGConnection.connect(try #require(try TestPostgres.requireServer()).withDatabase(database))
