@@ -3,6 +3,8 @@
 // `LocalBackend` is a folder; `MemoryBackend` serves tests. An object-store
 // backend implements the same contract (see `BackendContract` in tests).
 
+import Foundation
+
 /// A place that stores repository files.
 ///
 /// Contract (every implementation):
@@ -24,6 +26,14 @@ public protocol Backend: Sendable {
     func size(_ handle: Handle) throws -> Int
     func list(_ kind: FileKind) throws -> [(name: String, size: Int)]
     func remove(_ handle: Handle) throws
+    /// How many requests are worth having in flight at once. A local disk is
+    /// served best by about one reader per core; an object store hides its
+    /// per-request latency behind more.
+    var preferredConcurrency: Int { get }
+}
+
+extension Backend {
+    public var preferredConcurrency: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
 
 /// A storage failure. `isRetryable` says whether trying again can help.

@@ -59,6 +59,7 @@ public final class RetryingBackend: Backend, @unchecked Sendable {
     }
 
     public var location: String { base.location }
+    public var preferredConcurrency: Int { base.preferredConcurrency }
 
     private func retrying<T>(_ body: () throws -> T) throws -> T {
         try policy.run(isRetryable: { ($0 as? BackendError)?.isRetryable ?? false }) { _ in try body() }

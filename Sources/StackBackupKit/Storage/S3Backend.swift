@@ -36,6 +36,9 @@ public final class S3Backend: Backend, @unchecked Sendable {
     private let stateLock = NSLock()
     private var conditionalWritesEnabled: Bool
 
+    /// Requests overlap their round trips: as many as the options allow at once.
+    public var preferredConcurrency: Int { max(1, options.maxConcurrentRequests) }
+
     public init(location: S3Location, credentials: S3Credentials, options: S3Options = S3Options()) {
         self.s3 = location
         self.options = options

@@ -74,7 +74,9 @@ struct Restore: ParsableCommand {
         let console = context.console
         let restorer = VolumeRestorer(
             store: repository, tree: record.snapshot.root,
-            options: VolumeRestoreOptions(target: target, includes: includes, overwrite: overwrite),
+            // Enough readers to hide an object store's round trips; one per core for a disk.
+            options: VolumeRestoreOptions(target: target, includes: includes, overwrite: overwrite,
+                                          parallelism: max(ProcessInfo.processInfo.activeProcessorCount, repository.backend.preferredConcurrency)),
             progress: { p in console.progress("restoring: \(p.filesDone) files, \(Format.bytes(p.bytesDone))") })
         let result = try restorer.run()
         let seconds = Date().timeIntervalSince(started)
