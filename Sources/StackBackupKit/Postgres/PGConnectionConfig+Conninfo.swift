@@ -4,7 +4,6 @@ import Foundation
 public struct ConninfoError: Error, CustomStringConvertible, Equatable {
     public let description: String
 
-    /// Public so the executable can report a bad `host[:port][/user]` the same way.
     public init(description: String) { self.description = description }
 }
 
