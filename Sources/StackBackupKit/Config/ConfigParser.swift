@@ -7,7 +7,7 @@ struct ConfigParser {
                           "status_file", "metrics_file", "hooks", "maintenance", "drill_day", "offsite",
                           "s3_access_key_file", "s3_secret_key_file"]
     static let postgresKeys = ["host", "port", "user", "dbname", "password_file", "sslmode", "connect_timeout",
-                               "databases", "jobs", "pg_dump", "lock_timeout"]
+                               "databases", "jobs", "pg_dump", "pg_restore", "lock_timeout"]
     static let volumeKeys = ["path", "exclude", "sqlite", "one_file_system"]
 
     let file: String
@@ -121,7 +121,7 @@ struct ConfigParser {
                 settings.databases = try databases(value)
             case "jobs":
                 settings.jobs = try reader.int(value, key, minimum: 1) ?? settings.jobs
-            case "pg_dump":
+            case "pg_dump", "pg_restore":
                 let words: [String]
                 if case .sequence = value {
                     words = try reader.strings(value, key)
@@ -129,9 +129,9 @@ struct ConfigParser {
                     words = (try reader.string(value, key) ?? "").split(separator: " ").map(String.init)
                 }
                 guard !words.isEmpty else {
-                    throw reader.error(value, "'pg_dump' must name a command, e.g. pg_dump or \"docker exec -i postgres pg_dump\"")
+                    throw reader.error(value, "'\(key)' must name a command, e.g. \(key) or \"docker exec -i postgres \(key)\"")
                 }
-                settings.pgDump = words
+                if key == "pg_dump" { settings.pgDump = words } else { settings.pgRestore = words }
             default:
                 settings.lockTimeout = try reader.interval(value, key) ?? settings.lockTimeout
             }

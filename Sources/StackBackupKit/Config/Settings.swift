@@ -19,6 +19,9 @@ public struct PostgresSettings: Sendable, Equatable {
     public var jobs: Int
     /// The pg_dump command line used for DDL, already split into arguments.
     public var pgDump: [String]
+    /// The pg_restore command line for the schema archive, already split into
+    /// arguments; a wrapper (`docker exec -i postgres pg_restore`) reads the archive on stdin.
+    public var pgRestore: [String]
     /// Seconds a dump session waits for a lock before it gives up.
     public var lockTimeout: TimeInterval
 
@@ -26,7 +29,7 @@ public struct PostgresSettings: Sendable, Equatable {
         host: String? = nil, port: Int? = nil, user: String? = nil, dbname: String = "postgres",
         passwordFile: String? = nil, sslMode: String? = nil, connectTimeout: Int = 10,
         databases: [String] = PostgresSettings.defaultDatabases, jobs: Int = 2,
-        pgDump: [String] = ["pg_dump"], lockTimeout: TimeInterval = 30
+        pgDump: [String] = ["pg_dump"], lockTimeout: TimeInterval = 30, pgRestore: [String] = ["pg_restore"]
     ) {
         self.host = host
         self.port = port
@@ -38,6 +41,7 @@ public struct PostgresSettings: Sendable, Equatable {
         self.databases = databases
         self.jobs = jobs
         self.pgDump = pgDump
+        self.pgRestore = pgRestore
         self.lockTimeout = lockTimeout
     }
 }

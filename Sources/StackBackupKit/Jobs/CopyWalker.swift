@@ -249,13 +249,17 @@ final class CopyWalker: @unchecked Sendable {
 extension DatabaseManifest {
     /// Every data blob, in a fixed order (pre-data, post-data, tables by part, large objects).
     var allBlobs: [ObjectID] {
-        preData + postData + tables.flatMap { $0.parts.flatMap(\.chunks) } + largeObjects.flatMap(\.chunks)
+        preData + postData + (schema?.chunks ?? []) + tables.flatMap { $0.parts.flatMap(\.chunks) } + largeObjects.flatMap(\.chunks)
     }
 
     /// Replaces every data blob id.
     mutating func remapBlobs(_ transform: (ObjectID) throws -> ObjectID) throws {
         preData = try preData.map(transform)
         postData = try postData.map(transform)
+        if var archive = schema {
+            archive.chunks = try archive.chunks.map(transform)
+            schema = archive
+        }
         for t in tables.indices {
             for p in tables[t].parts.indices {
                 tables[t].parts[p].chunks = try tables[t].parts[p].chunks.map(transform)

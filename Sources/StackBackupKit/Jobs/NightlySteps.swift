@@ -62,7 +62,7 @@ public enum NightlyDrill {
             return "no snapshot of \(database) to drill yet"
         }
         let drill = RestoreDrill(connection: config.postgres.connectionConfig(), repository: repository,
-                                 options: DrillOptions(jobs: config.postgres.jobs))
+                                 options: DrillOptions(jobs: config.postgres.jobs, pgRestore: config.postgres.pgRestore))
         let report = try drill.run(snapshot: snapshot)
         guard report.passed else {
             throw IntegrityError(object: "database \(database) snapshot \(snapshot.id.short)", problem: "the restore drill failed: \(report.problems.joined(separator: "; "))")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Dumps one database into a `BlobStore` (DESIGN §4): one exported snapshot,
-/// schema from pg_dump (pre-data and post-data apart), table data by COPY on
+/// schema from pg_dump (one custom-format archive of pre-data and post-data), table data by COPY on
 /// `jobs` worker connections that join the snapshot, rows in key order, each
 /// stream chunked at row ends as it arrives; sequences, large objects and the
 /// list of materialized views from the same snapshot; then the manifest blob.
@@ -50,7 +50,7 @@ public final class DatabaseDumper {
         let dumpedAt = DatabaseDumper.parseUTC(info.string(0, 1)) ?? Date(timeIntervalSince1970: started.timeIntervalSince1970.rounded(.down))
 
         let schema = DumpSchema(command: options.pgDump, connection: config, lockTimeout: options.lockTimeout)
-        try schema.checkVersion(serverVersion: admin.serverVersion, serverVersionString: versionString)
+        let pgDumpVersion = try schema.checkVersion(serverVersion: admin.serverVersion, serverVersionString: versionString)
 
         let catalog = DumpCatalog(connection: admin)
         var manifest = DatabaseManifest(database: database, serverVersion: admin.serverVersion, serverVersionString: versionString,
@@ -80,16 +80,14 @@ public final class DatabaseDumper {
         // 3. While the workers copy: schema, sequences, large objects, materialized views.
         var schemaStats = (bytes: Int64(0), added: Int64(0), blobs: 0)
         do {
-            for section in ["pre-data", "post-data"] {
-                let text = try schema.dump(section: section, snapshot: snapshot)
-                let writer = DumpStreamWriter(store: store, parameters: options.chunker, gear: options.gear)
-                try writer.appendLines(text)
-                _ = try writer.finish()
-                if section == "pre-data" { manifest.preData = writer.chunks } else { manifest.postData = writer.chunks }
-                schemaStats.bytes += writer.bytes
-                schemaStats.added += writer.bytesAdded
-                schemaStats.blobs += writer.blobsAdded
-            }
+            let archive = try schema.archive(database: database, snapshot: snapshot)
+            let writer = DumpStreamWriter(store: store, parameters: options.chunker, gear: options.gear, rowAligned: false)
+            try archive.withUnsafeBytes { try writer.append($0) }
+            _ = try writer.finish()
+            manifest.schema = SchemaArchive(pgDumpVersion: pgDumpVersion, bytes: writer.bytes, chunks: writer.chunks)
+            schemaStats.bytes += writer.bytes
+            schemaStats.added += writer.bytesAdded
+            schemaStats.blobs += writer.blobsAdded
             manifest.sequences = try catalog.sequences(timeout: options.lockTimeout)
             let objects = try DumpLargeObjects(connection: admin, store: store, options: options).dump()
             manifest.largeObjects = objects.entries

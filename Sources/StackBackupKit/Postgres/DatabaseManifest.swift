@@ -2,9 +2,15 @@ import Foundation
 
 /// The root blob of a `postgres` snapshot: everything needed to recreate one
 /// database, and to check a restore of it (row counts and content digests).
-/// Stored as canonical JSON (`BlobType.manifest`). Version 1.
+/// Stored as canonical JSON (`BlobType.manifest`).
+///
+/// Version 2 keeps the schema as pg_dump's custom-format archive (`schema`),
+/// restored by pg_restore; version 1 (older snapshots) kept it as plain SQL
+/// in `pre_data`/`post_data`, which a restore still reads.
 public struct DatabaseManifest: Codable, Sendable, Equatable {
-    public var version = 1
+    /// The newest manifest version this build reads and the one it writes.
+    public static let currentVersion = 2
+    public var version = DatabaseManifest.currentVersion
     public var database: String
     /// `server_version_num` and the human string of the dumped server.
     public var serverVersion: Int
@@ -12,15 +18,19 @@ public struct DatabaseManifest: Codable, Sendable, Equatable {
     /// The server's time when the dump's snapshot was taken.
     public var dumpedAt: Date
     public var properties: DatabaseProperties
-    /// pg_dump's pre-data section (types, tables, functions…), as data blobs of SQL text.
+    /// Version 2: pg_dump's pre-data and post-data sections as one custom-format archive.
+    public var schema: SchemaArchive?
+    /// Version 1: pg_dump's pre-data section (types, tables, functions…), as data blobs of SQL text.
     public var preData: [ObjectID]
-    /// pg_dump's post-data section (indexes, constraints, triggers, policies…).
+    /// Version 1: pg_dump's post-data section (indexes, constraints, triggers, policies…).
     public var postData: [ObjectID]
     /// Each table (leaf partitions, never partitioned parents), in dump order.
     public var tables: [TableEntry]
     public var sequences: [SequenceEntry]
     public var largeObjects: [LargeObjectEntry]
-    /// Materialized views to REFRESH after post-data, in dependency order.
+    /// Materialized views, in dependency order. Version 1 refreshes them all
+    /// after post-data; version 2 leaves that to the archive, which refreshes
+    /// exactly those that were populated at dump time.
     public var materializedViews: [QualifiedName]
     /// Extensions and their versions, for `db status` and drills.
     public var extensions: [String: String]
@@ -46,10 +56,34 @@ public struct DatabaseManifest: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case version, database, serverVersion = "server_version", serverVersionString = "server_version_string"
-        case dumpedAt = "dumped_at", properties, preData = "pre_data", postData = "post_data", tables, sequences
+        case dumpedAt = "dumped_at", properties, schema, preData = "pre_data", postData = "post_data", tables, sequences
         case largeObjects = "large_objects", materializedViews = "materialized_views", extensions
         case databaseSize = "database_size"
     }
+}
+
+/// pg_dump's custom-format archive of a database's pre-data and post-data
+/// sections (no table data), stored as data blobs.
+public struct SchemaArchive: Codable, Sendable, Equatable {
+    /// "custom" (pg_dump --format=custom); the only format so far.
+    public var format: String
+    /// The version of the pg_dump that wrote it ("15.20"): a pg_restore of that
+    /// major version or newer reads it.
+    public var pgDumpVersion: String
+    public var bytes: Int64
+    public var chunks: [ObjectID]
+
+    public init(format: String = "custom", pgDumpVersion: String, bytes: Int64, chunks: [ObjectID]) {
+        self.format = format
+        self.pgDumpVersion = pgDumpVersion
+        self.bytes = bytes
+        self.chunks = chunks
+    }
+
+    /// The major version of the pg_dump that wrote the archive.
+    public var pgDumpMajor: Int { Int(pgDumpVersion.prefix { $0.isNumber }) ?? 0 }
+
+    enum CodingKeys: String, CodingKey { case format, pgDumpVersion = "pg_dump_version", bytes, chunks }
 }
 
 public struct QualifiedName: Codable, Sendable, Hashable, CustomStringConvertible {
@@ -173,6 +207,7 @@ extension DatabaseManifest {
     /// (for verify's damage report: "table public.website_event").
     public var referencedBlobs: [(item: String, blobs: [ObjectID])] {
         var items: [(String, [ObjectID])] = [("pre-data", preData), ("post-data", postData)]
+        if let schema { items.append(("schema archive", schema.chunks)) }
         for table in tables { items.append(("table \(table.table)", table.parts.flatMap(\.chunks))) }
         for lo in largeObjects { items.append(("large object \(lo.oid)", lo.chunks)) }
         return items

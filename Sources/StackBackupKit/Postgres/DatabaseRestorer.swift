@@ -58,15 +58,24 @@ public final class DatabaseRestorer: @unchecked Sendable {
             steps.append("create roles \(checked.rolesToCreate.joined(separator: ", ")) from the globals snapshot")
         }
         steps.append("create database \(tempName) (\(manifest.properties.encoding), \(localeSummary))")
-        steps.append("run pre-data (\(checked.preData.statements.count) statements)")
+        let tool = checked.archive.map { " with \($0.tool.command.joined(separator: " "))" } ?? ""
+        steps.append("run pre-data\(tool) (\(checked.preData.statements.count) statements)")
         let bytes = checked.selected.reduce(Int64(0)) { $0 + $1.bytes }
         let rows = checked.selected.reduce(Int64(0)) { $0 + $1.rows }
         steps.append("load \(checked.selected.count) of \(manifest.tables.count) tables (\(rows) rows, \(bytes) bytes) on \(max(1, options.jobs)) connections")
         if !manifest.sequences.isEmpty { steps.append("set \(manifest.sequences.count) sequences") }
         if !manifest.largeObjects.isEmpty { steps.append("restore \(manifest.largeObjects.count) large objects") }
         let builds = checked.postData.statements.filter { if case .indexBuild = $0.kind { return true } else { return false } }.count
-        steps.append("run post-data (\(checked.postData.statements.count) statements, \(builds) index builds in parallel)")
-        if !manifest.materializedViews.isEmpty { steps.append("refresh \(manifest.materializedViews.count) materialized views") }
+        if let archive = checked.archive {
+            let jobs = archive.canRunInParallel ? max(1, options.jobs) : 1
+            steps.append("run post-data\(tool) on \(jobs) connection(s) (\(checked.postData.statements.count) statements, \(builds) index builds; materialized views populated at dump time are refreshed)")
+        } else {
+            steps.append("run post-data (\(checked.postData.statements.count) statements, \(builds) index builds in parallel)")
+            if !manifest.materializedViews.isEmpty { steps.append("refresh \(manifest.materializedViews.count) materialized views") }
+        }
+        if !checked.skipRoles.isEmpty {
+            steps.append("skip grants to the missing roles \(checked.skipRoles.sorted().joined(separator: ", "))")
+        }
         steps.append("analyze")
         steps.append("apply database owner, comment, grants, connection limit and settings")
         var oldName: String?
@@ -124,7 +133,11 @@ public final class DatabaseRestorer: @unchecked Sendable {
             cancellation.register(scratch)
             defer { cancellation.unregister(scratch) }
             report("pre-data")
-            try runScript(checked.preData, on: scratch, step: "pre-data", skipRoles: checked.skipRoles)
+            if let archive = checked.archive {
+                try step("pre-data") { try restoreArchive(archive, section: "pre-data", script: checked.preData, on: scratch, skipRoles: checked.skipRoles) }
+            } else {
+                try runScript(checked.preData, on: scratch, step: "pre-data", skipRoles: checked.skipRoles)
+            }
             report("data", tablesTotal: checked.selected.count)
             load = try step("table data") { try loadTables(checked.selected) }
             report("sequences")
@@ -132,10 +145,16 @@ public final class DatabaseRestorer: @unchecked Sendable {
             report("large objects")
             try step("large objects") { try restoreLargeObjects(on: scratch, skipRoles: checked.skipRoles) }
             report("post-data")
-            try step("post-data") { try runPostData(checked.postData, on: scratch, skipRoles: checked.skipRoles) }
+            if let archive = checked.archive {
+                // pg_restore also refreshes the materialized views that were populated, in dependency order.
+                try step("post-data") { try restoreArchive(archive, section: "post-data", script: checked.postData, on: scratch, skipRoles: checked.skipRoles) }
+            } else {
+                try step("post-data") { try runPostData(checked.postData, on: scratch, skipRoles: checked.skipRoles) }
+            }
             report("refresh")
             try step("materialized views") {
-                for view in manifest.materializedViews {
+                // Version 1 snapshots did not record which views were populated: all are.
+                for view in manifest.materializedViews where checked.archive == nil {
                     try checkCancelled()
                     try scratch.execute("REFRESH MATERIALIZED VIEW \(qualified(view, scratch))")
                 }
@@ -261,7 +280,7 @@ public final class DatabaseRestorer: @unchecked Sendable {
             return RestoreError(.interrupted, step: stepName, table: failure?.table,
                                 message: "restore of \(options.target) was \(reason) during \(where_); \(dropNote) and \(options.target) is untouched")
         }
-        return RestoreError(.failed, step: stepName, table: failure?.table,
+        return RestoreError(RestoreError.code(for: underlying), step: stepName, table: failure?.table,
                             message: "restore of \(options.target) failed at \(where_): \(underlying); \(dropNote) and \(options.target) is untouched")
     }
 

@@ -1,50 +1,81 @@
 import Foundation
 
-/// Runs pg_dump as a subprocess for the schema sections of a dump.
+/// Runs pg_dump for the schema of a dump, as one custom-format archive.
 ///
-/// Connection settings go to the child as `PG*` environment variables and the
-/// password (from `passwordFile`) as `PGPASSWORD` in its environment only,
-/// never on a command line other users can read.
+/// `pg_dump --format=custom --section=pre-data --section=post-data` inside the
+/// dump's exported snapshot: every object pg_dump knows, in its own dependency
+/// order, for pg_restore to bring back. Sections rather than `--schema-only`,
+/// because `--schema-only` also leaves out what is not table data but lives in
+/// the data section's neighbourhood: large objects' metadata (owner, grants,
+/// comments: the `BLOB` entries are pre-data) and the `MATERIALIZED VIEW DATA`
+/// entries that refresh exactly the views that were populated (post-data).
+/// Table data, sequence values and large-object contents (the data section)
+/// are not in the archive: the dumper copies those itself. Uncompressed
+/// (`--compress=0`), so the repository's chunking deduplicates it night to night.
 struct DumpSchema {
     let command: [String]
     let connection: PGConnectionConfig
     let lockTimeout: TimeInterval
 
+    private var tool: PGTool { PGTool(name: "pg_dump", command: command, connection: connection) }
+
     /// The version pg_dump reports: "15.18" and its major number.
     func version() throws -> (string: String, major: Int) {
-        let output = try run(["--version"], section: "version")
-        // "pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
-        let text = String(decoding: output, as: UTF8.self)
-        let afterName = text.range(of: ")").map { text[$0.upperBound...] } ?? Substring(text)
-        guard let token = afterName.split(separator: " ").first(where: { $0.first?.isNumber == true }),
-              let major = Int(token.prefix { $0.isNumber }) else {
-            throw DumpError.pgDumpFailed(section: "version", message: "unexpected `pg_dump --version` output: \(PGError.oneLine(text))")
+        do {
+            return try tool.version()
+        } catch let error as PGToolError {
+            throw DumpSchema.dumpError(error, section: "version")
         }
-        return (String(token.trimmingCharacters(in: .whitespacesAndNewlines)), major)
     }
 
-    /// Fails with `DumpError.pgDumpTooOld` unless pg_dump's major version is at least the server's.
-    func checkVersion(serverVersion: Int, serverVersionString: String) throws {
+    /// Fails with `DumpError.pgDumpTooOld` unless pg_dump's major version is at
+    /// least the server's; returns pg_dump's version string.
+    @discardableResult
+    func checkVersion(serverVersion: Int, serverVersionString: String) throws -> String {
         let (string, major) = try version()
         if major < serverVersion / 10000 {
             throw DumpError.pgDumpTooOld(pgDumpVersion: string, serverVersion: serverVersionString)
         }
+        return string
     }
 
-    /// `pg_dump --snapshot=ID --schema-only --section=SECTION` with psql-only
-    /// meta lines removed.
-    func dump(section: String, snapshot: String) throws -> [UInt8] {
+    /// The schema archive of `database`, taken in `snapshot`.
+    func archive(database: String, snapshot: String) throws -> [UInt8] {
         let lockMillis = max(1, Int((lockTimeout * 1000).rounded()))
-        let output = try run(["--snapshot=\(snapshot)", "--schema-only", "--section=\(section)",
-                              "--no-password", "--lock-wait-timeout=\(lockMillis)"], section: section)
-        return DumpSchema.stripMetaCommands(output)
+        let output: PGTool.Output
+        do {
+            output = try tool.run(["--snapshot=\(snapshot)", "--format=custom", "--compress=0",
+                                   "--section=pre-data", "--section=post-data",
+                                   "--no-password", "--lock-wait-timeout=\(lockMillis)",
+                                   "--dbname=\(PGTool.dbnameArgument(database))"])
+        } catch let error as PGToolError {
+            throw DumpSchema.dumpError(error, section: "schema")
+        }
+        guard output.status == 0, !output.signaled else {
+            if output.status == 127 {
+                throw DumpError.pgDumpNotFound(command: command.joined(separator: " "), reason: PGToolError.firstLine(output.stderr))
+            }
+            throw DumpError.pgDumpFailed(section: "schema", message: PGToolError.firstLine(output.stderr))
+        }
+        guard output.stdout.starts(with: Array("PGDMP".utf8)) else {
+            throw DumpError.pgDumpFailed(section: "schema", message: "its output is not a custom-format archive (no PGDMP header)")
+        }
+        return output.stdout
     }
 
-    /// Drops the psql meta-commands pg_dump ≥ 15.14 wraps plain output in:
-    /// `\restrict KEY` (its first command) and the matching `\unrestrict KEY`.
-    /// They are not SQL, and the key is random per run, which would defeat
-    /// deduplication. Only these exact lines go: another line starting with a
-    /// backslash may be part of a function body or a string literal.
+    static func dumpError(_ error: PGToolError, section: String) -> DumpError {
+        switch error {
+        case let .notFound(_, command, reason): .pgDumpNotFound(command: command, reason: reason)
+        case let .failed(_, _, message): .pgDumpFailed(section: section, message: message)
+        case let .tooOld(_, version, _, why): .pgDumpFailed(section: section, message: "pg_dump \(version): \(why)")
+        }
+    }
+
+    /// Drops the psql meta-commands pg_dump ≥ 15.14 (and pg_restore writing a
+    /// script) wrap plain output in: `\restrict KEY` (its first command) and the
+    /// matching `\unrestrict KEY`. They are not SQL, and the key is random per
+    /// run. Only these exact lines go: another line starting with a backslash
+    /// may be part of a function body or a string literal.
     static func stripMetaCommands(_ text: [UInt8]) -> [UInt8] {
         let restrict = Array("\\restrict ".utf8)
         var unrestrict: [UInt8]?
@@ -67,76 +98,4 @@ struct DumpSchema {
         }
         return out
     }
-
-    private var environment: [String: String] {
-        get throws {
-            var env = ProcessInfo.processInfo.environment
-            if let host = connection.host { env["PGHOST"] = host }
-            if let port = connection.port { env["PGPORT"] = String(port) }
-            if let user = connection.user { env["PGUSER"] = user }
-            if let database = connection.database { env["PGDATABASE"] = database }
-            if let sslMode = connection.sslMode { env["PGSSLMODE"] = sslMode }
-            if let timeout = connection.connectTimeout { env["PGCONNECT_TIMEOUT"] = String(timeout) }
-            env["PGAPPNAME"] = connection.applicationName + "-pg_dump"
-            if let file = connection.passwordFile {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw DumpError.pgDumpFailed(section: "setup", message: "cannot read the password file \(file)")
-                }
-                let text = String(decoding: data, as: UTF8.self)
-                env["PGPASSWORD"] = String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-                    .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
-            }
-            return env
-        }
-    }
-
-    private func run(_ arguments: [String], section: String) throws -> [UInt8] {
-        guard let program = command.first else {
-            throw DumpError.pgDumpNotFound(command: "", reason: "the pg_dump command is empty")
-        }
-        let process = Process()
-        if program.contains("/") {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = Array(command.dropFirst()) + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = command + arguments
-        }
-        process.environment = try environment
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw DumpError.pgDumpNotFound(command: command.joined(separator: " "), reason: "\(error.localizedDescription)")
-        }
-        // Drain stderr on its own thread so a chatty child cannot block on a full pipe.
-        let errorBox = ByteBox()
-        let errorDone = DispatchSemaphore(value: 0)
-        let errorThread = Thread {
-            errorBox.bytes = [UInt8](stderr.fileHandleForReading.readDataToEndOfFile())
-            errorDone.signal()
-        }
-        errorThread.start()
-        let output = [UInt8](stdout.fileHandleForReading.readDataToEndOfFile())
-        process.waitUntilExit()
-        errorDone.wait()
-        let status = process.terminationStatus
-        guard process.terminationReason == .exit, status == 0 else {
-            let firstLine = String(decoding: errorBox.bytes, as: UTF8.self)
-                .split(separator: "\n").first.map(String.init) ?? "exit status \(status)"
-            if status == 127 {
-                throw DumpError.pgDumpNotFound(command: command.joined(separator: " "), reason: firstLine)
-            }
-            throw DumpError.pgDumpFailed(section: section, message: firstLine)
-        }
-        return output
-    }
-}
-
-/// A byte buffer handed from the stderr reader thread back to `run`.
-private final class ByteBox: @unchecked Sendable {
-    var bytes: [UInt8] = []
 }

@@ -26,10 +26,13 @@ public struct RestoreOptions: Sendable {
     public var trapSignals: Bool
     /// Where `withRoles` gets role definitions (the newest globals snapshot).
     public var roles: RestoreRoleSource?
+    /// The command that runs pg_restore for the schema archive, e.g.
+    /// `["pg_restore"]` or `["docker", "exec", "-i", "postgres", "pg_restore"]`.
+    public var pgRestore: [String]
 
     public init(target: String, replace: Bool = false, dropOld: Bool = false, jobs: Int = 2,
                 withRoles: Bool = false, noOwner: Bool = false, tables: [String] = [], dryRun: Bool = false,
-                trapSignals: Bool = true, roles: RestoreRoleSource? = nil) {
+                trapSignals: Bool = true, roles: RestoreRoleSource? = nil, pgRestore: [String] = ["pg_restore"]) {
         self.target = target
         self.replace = replace
         self.dropOld = dropOld
@@ -40,6 +43,7 @@ public struct RestoreOptions: Sendable {
         self.dryRun = dryRun
         self.trapSignals = trapSignals
         self.roles = roles
+        self.pgRestore = pgRestore
     }
 }
 
@@ -103,7 +107,10 @@ public struct RestoreError: Error, CustomStringConvertible, Sendable {
         case invalidOptions
         /// SIGINT/SIGTERM or `cancel()`.
         case interrupted
-        /// A step failed (SQL, COPY, a blob missing or damaged).
+        /// A blob of the snapshot is missing or does not match its id, or the
+        /// data loaded disagrees with the manifest: the repository is damaged.
+        case damaged
+        /// A step failed (a statement PostgreSQL rejected, a lost connection…).
         case failed
     }
 
@@ -120,4 +127,15 @@ public struct RestoreError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+
+    /// `.damaged` for an error that says the repository's bytes are bad
+    /// (a blob missing or not matching its id), else `.failed`.
+    static func code(for error: Error) -> Code {
+        switch error {
+        case is IntegrityError: return .damaged
+        case let error as RepositoryError where error.code == .notFound: return .damaged
+        case let error as RestoreError: return error.code
+        default: return .failed
+        }
+    }
 }

@@ -4,6 +4,11 @@ import Foundation
 struct Preflight {
     var targetExists: Bool
     var targetHasData: Bool
+    /// The schema archive restored by pg_restore (manifest version 2); nil
+    /// for a plain-SQL snapshot (version 1), whose scripts run statement by statement.
+    var archive: RestoreArchive?
+    /// The pre-data and post-data SQL: what runs (version 1), or what
+    /// pg_restore will run (version 2: its script, for roles, grants and the plan).
     var preData: RestoreScript
     var postData: RestoreScript
     /// Tables whose data is loaded (all, or those matching `--table`).
@@ -39,8 +44,21 @@ extension DatabaseRestorer {
             throw RestoreError(.targetHoldsData, step: "preflight", message: "database \(target) exists and holds data; use --replace to swap it in after a full restore, or --into NEWNAME")
         }
 
-        let preData = RestoreScript(try loadSQL(manifest.preData, section: "pre-data"))
-        let postData = RestoreScript(try loadSQL(manifest.postData, section: "post-data"))
+        guard manifest.version <= DatabaseManifest.currentVersion else {
+            throw RestoreError(.invalidOptions, step: "preflight", message: "the snapshot of \(manifest.database) has manifest version \(manifest.version), newer than this stackbackup reads (\(DatabaseManifest.currentVersion)); restore it with a newer stackbackup")
+        }
+        var archive: RestoreArchive?
+        let preData: RestoreScript
+        let postData: RestoreScript
+        if let schema = manifest.schema {
+            let loaded = try RestoreArchive(schema, store: store, pgRestore: options.pgRestore, connection: admin, database: manifest.database)
+            archive = loaded
+            preData = try loaded.script(section: "pre-data")
+            postData = try loaded.script(section: "post-data")
+        } else {
+            preData = RestoreScript(try loadSQL(manifest.preData, section: "pre-data"))
+            postData = RestoreScript(try loadSQL(manifest.postData, section: "post-data"))
+        }
 
         // Extensions the dump created must be installable here. Checked before
         // roles, since `--with-roles` creates them: the last change a preflight may make.
@@ -91,7 +109,7 @@ extension DatabaseRestorer {
             throw RestoreError(.missingRoles, step: "preflight", message: "role \(first) (\(what)) does not exist on the server\(others); restore globals first with --with-roles or create it, or use --no-owner")
         }
 
-        return Preflight(targetExists: exists, targetHasData: hasData, preData: preData, postData: postData,
+        return Preflight(targetExists: exists, targetHasData: hasData, archive: archive, preData: preData, postData: postData,
                          selected: selected, skipRoles: options.noOwner ? missing : [], rolesToCreate: rolesToCreate)
     }
 
@@ -142,7 +160,7 @@ extension DatabaseRestorer {
             do {
                 bytes += try store.loadBlob(.data, id: id)
             } catch {
-                throw RestoreError(step: section, message: "the \(section) SQL of \(manifest.database) cannot be read (blob \(id.short)): \(error); nothing was changed")
+                throw RestoreError(RestoreError.code(for: error), step: section, message: "the \(section) SQL of \(manifest.database) cannot be read (blob \(id.short)): \(error); nothing was changed")
             }
         }
         return bytes

@@ -78,6 +78,34 @@ extension DatabaseRestorer {
         try runScript(rest, on: connection, step: "post-data", skipRoles: skipRoles)
     }
 
+    /// One section of the schema archive through pg_restore into the scratch
+    /// database. Its sessions get `synchronous_commit = off` (the scratch
+    /// database is dropped on any failure anyway) and, for post-data's index
+    /// builds, 256 MB of `maintenance_work_mem`; nothing changes server-wide.
+    /// Grants naming roles that are missing (`--no-owner`) cannot go through
+    /// pg_restore, which runs an object's grants as one statement: then it
+    /// skips all grants and the others are applied here, one by one.
+    func restoreArchive(_ archive: RestoreArchive, section: String, script: RestoreScript,
+                        on connection: PGConnection, skipRoles: Set<String>) throws {
+        let cancel = PGToolCancel()
+        cancellation.register(cancel)
+        defer { cancellation.unregister(cancel) }
+        try checkCancelled()
+        var settings = ["synchronous_commit": "off"]
+        if section == "post-data" { settings["maintenance_work_mem"] = "256MB" }
+        try archive.restore(section: section, into: tempName, jobs: section == "post-data" ? options.jobs : 1,
+                            noOwner: options.noOwner, noPrivileges: !skipRoles.isEmpty, settings: settings, cancel: cancel)
+        try checkCancelled()
+        if !skipRoles.isEmpty {
+            var grants = RestoreScript(Array<UInt8>())
+            grants.statements = script.statements.filter {
+                if case .privilege = $0.kind { return true }
+                return false
+            }
+            try runScript(grants, on: connection, step: "\(section) grants", skipRoles: skipRoles)
+        }
+    }
+
     // MARK: - Table data
 
     struct PartJob {
@@ -147,7 +175,7 @@ extension DatabaseRestorer {
             }
             let rows = try writer.finish()
             if rows != job.part.rows {
-                throw RestoreError(step: "table data", table: name, message: "loaded \(rows) rows but the snapshot recorded \(job.part.rows)")
+                throw RestoreError(.damaged, step: "table data", table: name, message: "loaded \(rows) rows but the snapshot recorded \(job.part.rows)")
             }
             return rows
         }

@@ -7,17 +7,32 @@ final class RestoreCancellation: @unchecked Sendable {
     private var cancelled = false
     private var reason: String?
     private var connections: [ObjectIdentifier: PGConnection] = [:]
+    private var tools: [ObjectIdentifier: PGToolCancel] = [:]
 
     var isCancelled: Bool { lock.withLock { cancelled } }
     var cancelReason: String? { lock.withLock { reason } }
 
     /// Sets the flag (first reason wins) and cancels every running statement.
     func cancel(reason: String) {
-        let running: [PGConnection] = lock.withLock {
+        let (running, programs): ([PGConnection], [PGToolCancel]) = lock.withLock {
             if !cancelled { cancelled = true; self.reason = reason }
-            return Array(connections.values)
+            return (Array(connections.values), Array(tools.values))
         }
         for connection in running { connection.cancel() }
+        for program in programs { program.cancel() }
+    }
+
+    /// A running pg_restore, killed on cancel.
+    func register(_ tool: PGToolCancel) {
+        let cancelNow: Bool = lock.withLock {
+            tools[ObjectIdentifier(tool)] = tool
+            return cancelled
+        }
+        if cancelNow { tool.cancel() }
+    }
+
+    func unregister(_ tool: PGToolCancel) {
+        _ = lock.withLock { tools.removeValue(forKey: ObjectIdentifier(tool)) }
     }
 
     func register(_ connection: PGConnection) {

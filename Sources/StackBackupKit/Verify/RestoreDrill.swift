@@ -68,7 +68,7 @@ public final class RestoreDrill {
 
         let restorer = DatabaseRestorer(
             connection: admin, store: repository, manifest: manifest,
-            options: RestoreOptions(target: scratch, jobs: options.jobs, noOwner: true, trapSignals: false),
+            options: RestoreOptions(target: scratch, jobs: options.jobs, noOwner: true, trapSignals: false, pgRestore: options.pgRestore),
             progress: progress.map { report in { p in report("restore \(p.phase)\(p.table.map { " \($0)" } ?? "")") } })
         // Whatever happens from here on, neither name survives the drill.
         defer { dropScratch([scratch, restorer.tempName]) }
@@ -131,9 +131,10 @@ public final class RestoreDrill {
 
     /// Whether a failed restore means the snapshot's content is bad (the drill
     /// failed) rather than the server being unusable (the drill could not run).
+    /// Only bytes that do not match their ids (or data that disagrees with
+    /// the manifest) are damage; a statement PostgreSQL rejected is an error.
     static func isDamage(_ error: RestoreError) -> Bool {
-        guard error.code == .failed else { return false }
-        return !["connect", "create database", "preflight", "swap"].contains(error.step)
+        error.code == .damaged
     }
 
     /// Drops the scratch databases (both the drill's name and the restorer's

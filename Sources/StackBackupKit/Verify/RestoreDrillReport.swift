@@ -10,9 +10,12 @@ public struct DrillOptions: Sendable {
     /// Catch SIGINT/SIGTERM while drilling: stop, drop the scratch database,
     /// then throw `DrillError` with code `.interrupted`.
     public var trapSignals: Bool
+    /// The command that runs pg_restore for the schema archive.
+    public var pgRestore: [String]
 
-    public init(jobs: Int = 2, amcheck: Bool = true, trapSignals: Bool = true) {
+    public init(jobs: Int = 2, amcheck: Bool = true, trapSignals: Bool = true, pgRestore: [String] = ["pg_restore"]) {
         self.jobs = max(1, jobs)
+        self.pgRestore = pgRestore
         self.amcheck = amcheck
         self.trapSignals = trapSignals
     }

@@ -21,6 +21,7 @@ struct DatabaseRestoreCommand {
         restoreOptions.noOwner = options.noOwner
         restoreOptions.tables = options.tables
         restoreOptions.dryRun = options.dryRun
+        restoreOptions.pgRestore = settings.pgRestore
         if options.withRoles, let globals = try repository.latestSnapshot(source: "globals") {
             restoreOptions.roles = try repository.loadJSON(GlobalsManifest.self, id: globals.snapshot.root)
         }

@@ -148,7 +148,7 @@ struct DrillArguments: ParsableArguments {
         for record in records {
             console.info("drilling \(record.snapshot.source) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time))) on \(connection.withDatabase("postgres").displayName)")
             let drill = RestoreDrill(connection: connection, repository: repository,
-                                     options: DrillOptions(jobs: settings.jobs),
+                                     options: DrillOptions(jobs: settings.jobs, pgRestore: settings.pgRestore),
                                      progress: { phase in console.progress("\(record.snapshot.source): \(phase)") })
             do {
                 let report = try drill.run(snapshot: record)

@@ -34,6 +34,7 @@ enum ExitStatus: Int32 {
             }
         case is IntegrityError: return .damaged
         case let error as RestoreError where error.code == .interrupted: return .interrupted
+        case let error as RestoreError where error.code == .damaged: return .damaged
         default: return .failure
         }
     }
