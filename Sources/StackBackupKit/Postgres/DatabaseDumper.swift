@@ -82,7 +82,14 @@ public final class DatabaseDumper {
         do {
             let archive = try schema.archive(database: database, snapshot: snapshot)
             let writer = DumpStreamWriter(store: store, parameters: options.chunker, gear: options.gear, rowAligned: false)
-            try archive.withUnsafeBytes { try writer.append($0) }
+            // The archive's header carries its creation time: its first bytes get a chunk of their
+            // own, so the rest deduplicates night to night.
+            let head = min(archive.count, DumpSchema.archiveHeadBytes)
+            try archive.withUnsafeBytes { raw in
+                try writer.append(UnsafeRawBufferPointer(rebasing: raw[..<head]))
+                try writer.cut()
+                try writer.append(UnsafeRawBufferPointer(rebasing: raw[head...]))
+            }
             _ = try writer.finish()
             manifest.schema = SchemaArchive(pgDumpVersion: pgDumpVersion, bytes: writer.bytes, chunks: writer.chunks)
             schemaStats.bytes += writer.bytes

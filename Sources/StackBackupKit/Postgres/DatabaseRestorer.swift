@@ -280,7 +280,14 @@ public final class DatabaseRestorer: @unchecked Sendable {
             return RestoreError(.interrupted, step: stepName, table: failure?.table,
                                 message: "restore of \(options.target) was \(reason) during \(where_); \(dropNote) and \(options.target) is untouched")
         }
-        return RestoreError(RestoreError.code(for: underlying), step: stepName, table: failure?.table,
+        // Table data the server refuses (a data exception or a constraint the schema puts on it) is
+        // data that disagrees with the snapshot's own schema: damage, as a blob not matching its id is.
+        var code = RestoreError.code(for: underlying)
+        if stepName == "table data", let pg = underlying as? PGError, let state = pg.sqlState,
+           state.hasPrefix("22") || state.hasPrefix("23") {
+            code = .damaged
+        }
+        return RestoreError(code, step: stepName, table: failure?.table,
                             message: "restore of \(options.target) failed at \(where_): \(underlying); \(dropNote) and \(options.target) is untouched")
     }
 

@@ -17,6 +17,11 @@ struct DumpSchema {
     let connection: PGConnectionConfig
     let lockTimeout: TimeInterval
 
+    /// The archive's header (version, creation time, database name, versions:
+    /// about 250 bytes) lies within this many first bytes, which the dumper
+    /// stores as a chunk of their own.
+    static let archiveHeadBytes = 4096
+
     private var tool: PGTool { PGTool(name: "pg_dump", command: command, connection: connection) }
 
     /// The version pg_dump reports: "15.18" and its major number.

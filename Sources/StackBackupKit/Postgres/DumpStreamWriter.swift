@@ -66,6 +66,13 @@ final class DumpStreamWriter {
         try record.withUnsafeBytes { try append($0) }
     }
 
+    /// Ends the current chunk here (if it holds anything) and starts the
+    /// chunker afresh, so what follows is cut the same whatever came before.
+    func cut() throws {
+        if !buffer.isEmpty { try emit() }
+        chunker.reset()
+    }
+
     /// Stores the last chunk and returns the stream's hex SHA-256.
     func finish() throws -> String {
         if !buffer.isEmpty { try emit() }

@@ -29,7 +29,7 @@ struct DumpRepositoryTests {
             #expect(result.stats.bytesAdded > 0 && result.stats.bytesAdded < result.stats.bytesRead)
 
             let again = try DatabaseDumper(connection: server, store: repository, options: options).dump(database: name)
-            #expect(again.stats.blobsAdded <= 1)
+            #expect(again.stats.blobsAdded <= 2) // the manifest and the schema archive's head (pg_dump's clock)
         }
     }
 

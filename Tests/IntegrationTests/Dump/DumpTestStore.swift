@@ -1,5 +1,7 @@
 import Foundation
 import StackBackupKit
+import StackBackupTestSupport
+import Testing
 
 /// An in-memory `BlobStore` for dump tests: ids are plain SHA-256, stored size
 /// is the plaintext size, and it counts what each dump added.
@@ -39,5 +41,26 @@ final class DumpTestStore: BlobStore, @unchecked Sendable {
 
     func text(_ chunks: [ObjectID]) throws -> String {
         String(decoding: try stream(chunks), as: UTF8.self)
+    }
+}
+
+extension DumpTestStore {
+    /// One section of a manifest's schema archive as the SQL the real
+    /// pg_restore would run (`pg_restore --section=S --file=-`).
+    func schemaSQL(_ manifest: DatabaseManifest, section: String) throws -> String {
+        let archive = try #require(manifest.schema, "the manifest has no schema archive")
+        let folder = TemporaryDirectory()
+        let path = folder.path + "/schema.dump"
+        try Data(try stream(archive.chunks)).write(to: URL(fileURLWithPath: path))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["pg_restore", "--section=\(section)", "--file=-", path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "pg_restore could not read the archive")
+        return String(decoding: data, as: UTF8.self)
     }
 }
