@@ -23,6 +23,11 @@
 #   night3   a day shaped like umami's traffic: --insert-pct % new events (random uuids, the
 #            day's timestamps) and --update-pct % of rows edited among the newest ones; the
 #            same backups again, growth against a fresh -Fc dump as in night2
+#   regression  with --regression-db NAME (PostgreSQL's own regression database, see
+#            scripts/regress-db.sh): stackbackup backup db + restore --into vs pg_dump -Fc +
+#            pg_restore -j 2, each timed, and whether each restore succeeded
+# With STACKBACKUP_BEFORE=/path/to/an/older/stackbackup, that binary's backup and restore are
+# measured beside the current one (tool "stackbackup-before"), on the same data.
 # The scratch databases are dropped at the end (the base too unless --keep).
 #
 # Environment: BENCH_DIR, STACKBACKUP as in volumes.sh. Writes $BENCH_DIR/results-postgres.json.
@@ -33,7 +38,7 @@ root=$(cd "$here/../.." && pwd)
 # shellcheck source=lib.sh
 source "$here/lib.sh"
 
-rows=2000000 rounds=3 update_pct=2 insert_pct=1 start_cluster=0 keep=0
+rows=2000000 rounds=3 update_pct=2 insert_pct=1 start_cluster=0 keep=0 regression_db="" nights=1
 while [[ $# -gt 0 ]]; do
     case $1 in
         --rows) rows=$2; shift 2 ;;
@@ -42,7 +47,9 @@ while [[ $# -gt 0 ]]; do
         --insert-pct) insert_pct=$2; shift 2 ;;
         --start-cluster) start_cluster=1; shift ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        --regression-db) regression_db=$2; shift 2 ;;
+        --no-nights) nights=0; shift ;;
+        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
         *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
     esac
 done
@@ -60,7 +67,7 @@ done
 cluster="$BENCH_DIR/pg"
 cleanup() {
     if [[ ${cleanup_dbs:-0} -eq 1 ]]; then
-        for db in bench_umami bench_restore_sb bench_restore_pg; do
+        for db in bench_umami bench_restore_sb bench_restore_sbb bench_restore_pg bench_regress_sb bench_regress_sbb bench_regress_pg; do
             psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" > /dev/null 2>&1 || true
         done
         [[ $keep -eq 1 ]] || psql -qX -d postgres -c "DROP DATABASE IF EXISTS bench_umami_base" > /dev/null 2>&1 || true
@@ -145,7 +152,8 @@ export BORG_PASSPHRASE
 export BORG_CACHE_DIR="$BENCH_DIR/borg-cache" BORG_CONFIG_DIR="$BENCH_DIR/borg-config"
 export BORG_SECURITY_DIR="$BENCH_DIR/borg-security"
 dumps="$BENCH_DIR/dumps"
-sb_repo="$BENCH_DIR/repo-pg-stackbackup"
+sb_repo="$BENCH_DIR/repo-pg-stackbackup" sbb_repo="$BENCH_DIR/repo-pg-stackbackup-before"
+SBB=${STACKBACKUP_BEFORE:-}
 rfc_repo="$BENCH_DIR/repo-pg-restic-fc" rfp_repo="$BENCH_DIR/repo-pg-restic-fp" bfp_repo="$BENCH_DIR/repo-pg-borg-fp"
 restic_cache="$BENCH_DIR/restic-cache-pg"
 
@@ -153,10 +161,11 @@ restic_cache="$BENCH_DIR/restic-cache-pg"
 last_added() { tail -n 1 "$BENCH_RAW" | awk -F'\t' '{ print $10 - $9 }'; }
 
 fresh_repos() {
-    rm -rf "$sb_repo" "$rfc_repo" "$rfp_repo" "$bfp_repo" "$restic_cache" "$dumps" \
+    rm -rf "$sb_repo" "$sbb_repo" "$rfc_repo" "$rfp_repo" "$bfp_repo" "$restic_cache" "$dumps" \
         "$BORG_CACHE_DIR" "$BORG_CONFIG_DIR" "$BORG_SECURITY_DIR"
     mkdir -p "$dumps"
     "$SB" init --repo "$sb_repo" --password-file "$pwfile" > /dev/null 2>&1
+    if [[ -n $SBB ]]; then "$SBB" init --repo "$sbb_repo" --password-file "$pwfile" > /dev/null 2>&1; fi
     restic -r "$rfc_repo" --cache-dir "$restic_cache" init --repository-version 2 > /dev/null
     restic -r "$rfp_repo" --cache-dir "$restic_cache" init --repository-version 2 > /dev/null
     borg init -e repokey-blake2 "$bfp_repo" > /dev/null 2>&1
@@ -194,6 +203,9 @@ for ((r = 1; r <= rounds; r++)); do
 
     # dump (night 1)
     sb_dump dump "$r"
+    if [[ -n $SBB ]]; then
+        bench_measure stackbackup-before dump "$r" "$sbb_repo" -- "$SBB" backup db bench_umami --jobs 2 --repo "$sbb_repo" --password-file "$pwfile" --json
+    fi
     fc_dump dump "$r"
     bench_measure pg_dump-Fd-j2 dump "$r" "$dumps/umami.dir" -- pg_dump -Fd -j 2 -d bench_umami -f "$dumps/umami.dir"
     bench_measure pg_dump-Fp-zstd dump "$r" "$dumps/umami.sql.zst" -- bash -o pipefail -c \
@@ -203,17 +215,51 @@ for ((r = 1; r <= rounds; r++)); do
     borg_fp dump "$r"
 
     # restore
-    sql -c "DROP DATABASE IF EXISTS bench_restore_sb" -c "DROP DATABASE IF EXISTS bench_restore_pg"
+    sql -c "DROP DATABASE IF EXISTS bench_restore_sb" -c "DROP DATABASE IF EXISTS bench_restore_sbb" -c "DROP DATABASE IF EXISTS bench_restore_pg"
     bench_measure stackbackup restore "$r" - -- \
         "$SB" restore bench_umami --into bench_restore_sb --jobs 2 --repo "$sb_repo" --password-file "$pwfile"
+    restored=(bench_restore_sb bench_restore_pg)
+    if [[ -n $SBB ]]; then
+        bench_measure stackbackup-before restore "$r" - -- \
+            "$SBB" restore bench_umami --into bench_restore_sbb --jobs 2 --repo "$sbb_repo" --password-file "$pwfile"
+        restored+=(bench_restore_sbb)
+    fi
     sql -c "CREATE DATABASE bench_restore_pg"
     bench_measure pg_restore-j2 restore "$r" - -- pg_restore -j 2 -d bench_restore_pg "$dumps/umami.dir"
-    for db in bench_restore_sb bench_restore_pg; do
+    for db in "${restored[@]}"; do
         got=$(checksum "$db")
         [[ $got == "$expect" ]] || bench_die "$db differs from the source: $got, expected $expect"
     done
-    bench_log "both restores match the source ($expect)"
-    sql -c "DROP DATABASE bench_restore_sb" -c "DROP DATABASE bench_restore_pg"
+    bench_log "the restores match the source ($expect)"
+    for db in "${restored[@]}"; do sql -c "DROP DATABASE $db"; done
+
+    # The regression database: PostgreSQL's own test objects, backed up and restored by each tool.
+    if [[ -n $regression_db ]]; then
+        for tool in stackbackup stackbackup-before pg_dump+pg_restore; do
+            case $tool in
+                stackbackup) bin=$SB repo=$sb_repo target=bench_regress_sb ;;
+                stackbackup-before) [[ -n $SBB ]] || continue; bin=$SBB repo=$sbb_repo target=bench_regress_sbb ;;
+                *) target=bench_regress_pg ;;
+            esac
+            sql -c "DROP DATABASE IF EXISTS $target"
+            if [[ $tool == pg_dump+pg_restore ]]; then
+                rm -f "$dumps/regression.dump"
+                bench_measure "$tool" regression-dump "$r" "$dumps/regression.dump" -- pg_dump -Fc -d "$regression_db" -f "$dumps/regression.dump"
+                sql -c "CREATE DATABASE $target"
+                # pg_restore reports errors and carries on; --exit-on-error makes a failure visible.
+                status=0
+                bench_measure "$tool" regression-restore "$r" - -- pg_restore --exit-on-error -j 2 -d "$target" "$dumps/regression.dump" || status=$?
+            else
+                bench_measure "$tool" regression-dump "$r" "$repo" -- "$bin" backup db "$regression_db" --jobs 2 --repo "$repo" --password-file "$pwfile" --json
+                status=0
+                bench_measure "$tool" regression-restore "$r" - -- "$bin" restore "$regression_db" --into "$target" --jobs 2 --repo "$repo" --password-file "$pwfile" || status=$?
+            fi
+            bench_record "$tool" regression-restore "$r" succeeded "$([[ $status -eq 0 ]] && echo 1 || echo 0)"
+            bench_log "regression database through $tool: restore exit $status"
+            sql -c "DROP DATABASE IF EXISTS $target"
+        done
+    fi
+    [[ $nights -eq 1 ]] || { sql -c "DROP DATABASE bench_umami"; continue; }
 
     # night 2
     sql -d bench_umami <<SQL
