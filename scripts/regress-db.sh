@@ -217,7 +217,8 @@ build() {
     exec 9>"$cache/lock"
     if ! flock -n 9; then
         log "waiting for another build of $cache"
-        flock 9
+        # Polled, not a blocking flock: a signal must not wait for the lock.
+        until flock -n 9; do sleep 1; done
     fi
     if [[ -d "$cache/data" ]]; then echo "$cache/data"; return 0; fi
     log "building the regression template in $cache"
@@ -270,10 +271,15 @@ build() {
     if is_root; then chown postgres: "$out"; fi
     log "pg_regress --schedule=parallel_schedule on 127.0.0.1:$port (a few minutes)"
     local regress_status=0 t0=$SECONDS
+    # In the background and waited for, so that a signal (test.sh stopping us)
+    # is handled at once: the cleanup stops the server, which ends pg_regress.
     as_owner_in "$out" "$bin/../lib/pgxs/src/test/regress/pg_regress" \
         --inputdir="$src/src/test/regress" --outputdir="$out" --bindir="$bin" \
         --dlpath="$cache/lib" --schedule="$src/src/test/regress/parallel_schedule" \
-        --host=127.0.0.1 --port="$port" >"$out/pg_regress.log" 2>&1 || regress_status=$?
+        --host=127.0.0.1 --port="$port" >"$out/pg_regress.log" 2>&1 &
+    regress_child=$!
+    wait "$regress_child" || regress_status=$?
+    regress_child=""
     mkdir -p "$work/results"
     cp "$out/pg_regress.log" "$work/results/"
     cp "$out"/regression.out "$out"/regression.diffs "$work/results/" 2>/dev/null || true
@@ -318,6 +324,10 @@ cleanup_build() {
     local status=$?
     if [[ -n "${cluster:-}" && -f "$cluster/data/postmaster.pid" ]]; then
         bash "$here/pg-cluster.sh" stop "$cluster" >/dev/null 2>&1 || true
+    fi
+    if [[ -n "${regress_child:-}" ]]; then
+        kill "$regress_child" 2>/dev/null || true
+        wait "$regress_child" 2>/dev/null || true
     fi
     [[ -n "${work:-}" ]] && rm -rf -- "$work"
     exit "$status"
