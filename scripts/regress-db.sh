@@ -306,6 +306,19 @@ build() {
         || die "pg_ctl stop -m fast failed"
     as_owner_in "$cluster" "$bin/initdb" --sync-only -D "$cluster/data" >/dev/null 2>&1 || sync
     rm -f "$cluster/data/postmaster.opts"
+    # After the clean stop only the REDO segment matters; the recycled segments
+    # ahead of it (stale content, ~200 MB) would only make every copy slower.
+    local redo seg kept=0
+    redo=$("$bin/pg_controldata" "$cluster/data" | sed -n "s/^Latest checkpoint's REDO WAL file: *//p")
+    if [[ "$redo" =~ ^[0-9A-F]{24}$ ]] && "$bin/pg_controldata" "$cluster/data" | grep -q '^Database cluster state: *shut down$'; then
+        for seg in $(cd "$cluster/data/pg_wal" && ls | grep -E '^[0-9A-F]{24}$' | sort); do
+            if [[ "$seg" > "$redo" ]]; then
+                kept=$((kept + 1))
+                # Keep the next one too (a checkpoint record may cross into it).
+                [[ $kept -le 1 ]] || rm -f "$cluster/data/pg_wal/$seg"
+            fi
+        done
+    fi
     { echo "server=$(dpkg-query -W -f='${Version}' "$package")"
       echo "source=$src_version"
       echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
