@@ -4,9 +4,14 @@
 # without touching apt. Runs apt as root, or through sudo for a normal user.
 set -euo pipefail
 
+# postgresql-server-dev-15, dpkg-dev and build-essential: scripts/regress-db.sh
+# (apt-get source + dpkg-source, then regress.so built with PGXS). Installing
+# postgresql-server-dev-15 may upgrade postgresql-15 to the newest point
+# release, so this must finish before any cluster starts (test.sh runs it first).
 packages=(
     libpq-dev libzstd-dev libssl-dev libsqlite3-dev sqlite3 pkgconf
-    postgresql postgresql-contrib
+    postgresql postgresql-contrib postgresql-server-dev-15
+    dpkg-dev build-essential
     restic borgbackup hyperfine zstd systemd
 )
 

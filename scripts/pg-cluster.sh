@@ -3,6 +3,13 @@
 #
 #   scripts/pg-cluster.sh start DIR   initdb + start a cluster under DIR (created if
 #                                     missing); prints eval-able `export PG...` lines
+#   scripts/pg-cluster.sh start DIR --template DATADIR
+#                                     the same, but DIR/data is a copy (cp -a) of the
+#                                     stopped data dir DATADIR instead of a fresh
+#                                     initdb, e.g. scripts/regress-db.sh's template
+#                                     with the `regression` database. (An argument,
+#                                     not a variable, so that clusters started from
+#                                     inside the tests never inherit it.)
 #   scripts/pg-cluster.sh env DIR     prints the same lines for a running cluster
 #   scripts/pg-cluster.sh stop DIR    stops it (immediate) and removes DIR
 #
@@ -12,13 +19,21 @@
 # Only the export lines go to stdout; progress and errors go to stderr.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|env DIR" >&2; exit 64; }
+usage() { echo "usage: $0 start|stop|env DIR   or   $0 start DIR --template DATADIR" >&2; exit 64; }
 log() { echo "pg-cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-[[ $# -eq 2 ]] || usage
+[[ $# -ge 2 ]] || usage
 cmd=$1
 dir=$2
+template=""
+if [[ $# -eq 4 && "$cmd" == start && "$3" == --template ]]; then
+    template=$4
+    [[ -f "$template/PG_VERSION" ]] || die "--template $template is not a PostgreSQL data directory"
+    [[ ! -f "$template/postmaster.pid" ]] || die "--template $template is in use by a running server (postmaster.pid)"
+elif [[ $# -ne 2 ]]; then
+    usage
+fi
 marker="$dir/.stackbackup-pg-cluster"
 
 pg_bin() {
@@ -74,14 +89,23 @@ start() {
     fi
     chmod 700 "$dir"
 
-    log "initdb ($bin) in $dir/data"
-    as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
-        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    if [[ -n "$template" ]]; then
+        log "copying template $template to $dir/data"
+        cp -a -- "$template" "$dir/data" || die "copying $template failed"
+        rm -f "$dir/data/postmaster.pid" "$dir/data/postmaster.opts"
+        if [[ $(id -u) -eq 0 ]]; then chown -R postgres: "$dir/data"; fi
+        chmod 700 "$dir/data"
+    else
+        log "initdb ($bin) in $dir/data"
+        as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
+            >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    fi
     # Trust for everyone but one role, which must give its password: the tests of
     # password authentication (a wrong password fails at once, in one line) use it.
+    # Rewritten, not prepended twice: a template already has these lines.
     { echo "host all stackbackup_password_test 127.0.0.1/32 scram-sha-256"
       echo "local all stackbackup_password_test scram-sha-256"
-      cat "$dir/data/pg_hba.conf"; } > "$dir/pg_hba.conf.new"
+      grep -v 'stackbackup_password_test' "$dir/data/pg_hba.conf" || true; } > "$dir/pg_hba.conf.new"
     mv "$dir/pg_hba.conf.new" "$dir/data/pg_hba.conf"
     if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir/data/pg_hba.conf"; fi
     chmod 600 "$dir/data/pg_hba.conf"
