@@ -85,4 +85,61 @@ struct DumpRestoreRoundTripTests {
         let owner = try PGConnection.connect(admin.withDatabase(copy)).execute("SELECT tableowner FROM pg_tables WHERE tablename = 'webauthn_devices'")
         #expect(owner.string(0, 0) == role)
     }
+
+    /// pg_restore must read the archive: one older than the pg_dump that wrote
+    /// it, or one that is missing, is refused before anything is created.
+    @Test func aPgRestoreTooOldOrMissingIsRefusedBeforeAnythingChanges() throws {
+        let server = try #require(try TestPostgres.requireServer())
+        let admin = server.withDatabase("postgres")
+        let name = try TestPostgres.createScratchDatabase(prefix: "rrt_pgrestore")
+        let copy = name + "_copy"
+        defer { try? TestPostgres.dropDatabase(name); try? TestPostgres.dropDatabase(copy) }
+        try StackFixtures.createAutheliaLike(db: admin.withDatabase(name), rows: 20)
+        let store = MemoryBlobStore()
+        var manifest = try DatabaseDumper(connection: admin, store: store, options: options()).dump(database: name).manifest
+        let schema = try #require(manifest.schema)
+        #expect(schema.format == "custom" && schema.pgDumpMajor >= 15)
+
+        // As if a newer pg_dump (a PostgreSQL 99 server's) had written it.
+        manifest.schema?.pgDumpVersion = "99.1"
+        let tooOld = try #require(throws: RestoreError.self) {
+            try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
+                                 options: RestoreOptions(target: copy, trapSignals: false)).run()
+        }
+        #expect(tooOld.code == .invalidOptions)
+        #expect(tooOld.description.contains("is too old"), "\(tooOld)")
+        #expect(tooOld.description.contains("pg_dump 99.1") && tooOld.description.contains("a pg_restore 99 or newer"), "\(tooOld)")
+        #expect(tooOld.description.contains("nothing was changed"))
+        #expect(try RestoreComparison.databases(like: copy, admin: admin).isEmpty)
+
+        manifest.schema = schema
+        let missing = try #require(throws: RestoreError.self) {
+            try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
+                                 options: RestoreOptions(target: copy, trapSignals: false, pgRestore: ["/nonexistent/bin/pg_restore"])).run()
+        }
+        #expect(missing.description.hasPrefix("could not run pg_restore (`/nonexistent/bin/pg_restore`)"), "\(missing)")
+        #expect(missing.description.contains("point `pg_restore:` in the config"))
+        #expect(try RestoreComparison.databases(like: copy, admin: admin).isEmpty)
+    }
+
+    /// A wrapper command (as `docker exec -i postgres pg_restore` would be)
+    /// reads the archive on stdin and restores the same database.
+    @Test func aWrapperPgRestoreReadsTheArchiveOnStdin() throws {
+        let server = try #require(try TestPostgres.requireServer())
+        let admin = server.withDatabase("postgres")
+        let name = try TestPostgres.createScratchDatabase(prefix: "rrt_wrapper")
+        let copy = name + "_copy"
+        defer { try? TestPostgres.dropDatabase(name); try? TestPostgres.dropDatabase(copy) }
+        try StackFixtures.createBackendLike(db: admin.withDatabase(name), rows: 200)
+        let store = MemoryBlobStore()
+        let manifest = try DatabaseDumper(connection: admin, store: store, options: options()).dump(database: name).manifest
+        // `env pg_restore` is two words: the restorer cannot hand it a file, only stdin.
+        let plan = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
+                                        options: RestoreOptions(target: copy, jobs: 2, trapSignals: false, pgRestore: ["env", "pg_restore"])).plan()
+        #expect(plan.steps.contains { $0.contains("post-data with env pg_restore on 1 connection(s)") }, "\(plan.steps)")
+        _ = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
+                                 options: RestoreOptions(target: copy, jobs: 2, trapSignals: false, pgRestore: ["env", "pg_restore"])).run()
+        #expect(try RestoreComparison.schema(copy) == RestoreComparison.schema(name))
+        #expect(try RestoreComparison.content(copy, admin: admin) == RestoreComparison.content(name, admin: admin))
+    }
 }
