@@ -11,6 +11,8 @@ struct Restore: ParsableCommand {
         Databases: restored into a new scratch database first; only after everything succeeded is it
         renamed to the target (the original name, or --into NAME). An existing database holding data is
         never touched unless --replace, which keeps the old one as NAME_before_<yyyyMMddHHmmss> unless --drop-old.
+        The schema is restored by pg_restore (the config's `pg_restore:`, default pg_restore on PATH), which must
+        be at least as new as the pg_dump that took the snapshot.
           stackbackup restore umami
           stackbackup restore umami --into umami_check
           stackbackup restore immich --replace --jobs 4
