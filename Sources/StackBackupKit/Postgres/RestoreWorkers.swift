@@ -1,50 +1,44 @@
 import Foundation
 
-/// The cancel flag of one restore and the connections it would cancel.
+/// Something a restore stops on cancel: a connection's running statement, a pg_restore child.
+protocol RestoreStoppable: AnyObject {
+    func cancel()
+}
+
+extension PGConnection: RestoreStoppable {}
+extension PGToolCancel: RestoreStoppable {}
+
+/// The cancel flag of one restore and the connections and programs it would stop.
 /// Thread-safe: `cancel()` may come from a signal source or another thread.
 final class RestoreCancellation: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private var reason: String?
-    private var connections: [ObjectIdentifier: PGConnection] = [:]
-    private var tools: [ObjectIdentifier: PGToolCancel] = [:]
+    private var running: [ObjectIdentifier: RestoreStoppable] = [:]
 
     var isCancelled: Bool { lock.withLock { cancelled } }
     var cancelReason: String? { lock.withLock { reason } }
 
-    /// Sets the flag (first reason wins) and cancels every running statement.
+    /// Sets the flag (first reason wins) and stops every running statement and program.
     func cancel(reason: String) {
-        let (running, programs): ([PGConnection], [PGToolCancel]) = lock.withLock {
+        let all: [RestoreStoppable] = lock.withLock {
             if !cancelled { cancelled = true; self.reason = reason }
-            return (Array(connections.values), Array(tools.values))
+            return Array(running.values)
         }
-        for connection in running { connection.cancel() }
-        for program in programs { program.cancel() }
+        for item in all { item.cancel() }
     }
 
-    /// A running pg_restore, killed on cancel.
-    func register(_ tool: PGToolCancel) {
+    /// Stops `item` on cancel (at once when the restore is already cancelled).
+    func register(_ item: RestoreStoppable) {
         let cancelNow: Bool = lock.withLock {
-            tools[ObjectIdentifier(tool)] = tool
+            running[ObjectIdentifier(item)] = item
             return cancelled
         }
-        if cancelNow { tool.cancel() }
+        if cancelNow { item.cancel() }
     }
 
-    func unregister(_ tool: PGToolCancel) {
-        _ = lock.withLock { tools.removeValue(forKey: ObjectIdentifier(tool)) }
-    }
-
-    func register(_ connection: PGConnection) {
-        let cancelNow: Bool = lock.withLock {
-            connections[ObjectIdentifier(connection)] = connection
-            return cancelled
-        }
-        if cancelNow { connection.cancel() }
-    }
-
-    func unregister(_ connection: PGConnection) {
-        _ = lock.withLock { connections.removeValue(forKey: ObjectIdentifier(connection)) }
+    func unregister(_ item: RestoreStoppable) {
+        _ = lock.withLock { running.removeValue(forKey: ObjectIdentifier(item)) }
     }
 }
 
