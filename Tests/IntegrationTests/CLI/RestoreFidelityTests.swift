@@ -249,6 +249,16 @@ struct RestoreFidelityTests {
             GRANT SELECT ON public.owned TO \(reader);
             GRANT SELECT, INSERT ON public.shared TO \(gone);
             GRANT SELECT ON public.shared TO \(reader);
+            ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO \(reader);
+            CREATE FUNCTION public.secret() RETURNS int LANGUAGE sql RETURN 42;
+            REVOKE EXECUTE ON FUNCTION public.secret() FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION public.secret() TO \(reader);
+            DO $$ DECLARE o oid; BEGIN
+              o := lo_from_bytea(0, '\\x0a0b0c'::bytea);
+              EXECUTE format('ALTER LARGE OBJECT %s OWNER TO \(gone)', o);
+              EXECUTE format('GRANT SELECT ON LARGE OBJECT %s TO \(reader)', o);
+              EXECUTE format('COMMENT ON LARGE OBJECT %s IS %L', o, 'owned by the role that goes');
+            END $$;
             """)
         defer { source.drop() }
         // The role goes away: its objects pass to the admin, its grants are dropped, then the role itself.
