@@ -7,14 +7,13 @@ import Foundation
 /// The split is psql's own (`SQLStatementSplitter`, after PostgreSQL 15's
 /// psqlscan.l): `;` ends a statement only outside quotes, comments and
 /// parentheses and outside `BEGIN ATOMIC … END` bodies; psql meta lines
-/// (`\restrict KEY`, `\connect …`) and `--` comments are dropped. Works on
+/// (`\restrict KEY`, `\connect …`) and comments between statements are dropped. Works on
 /// bytes; never fails on garbage (an unterminated quote just ends the last
 /// statement).
 struct RestoreScript {
     struct Statement: Equatable {
-        /// The statement's text as psql would send it, without its trailing
-        /// `;` and surrounding whitespace (`--` comments are dropped, as psql
-        /// drops them).
+        /// The statement's text as psql would send it: without its trailing
+        /// `;`, the whitespace and `--` comments before it and trailing whitespace.
         var text: String
         var kind: Kind
     }

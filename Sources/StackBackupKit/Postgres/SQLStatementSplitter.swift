@@ -21,9 +21,10 @@
 ///   continuation of a string after a newline within one line (only `\r`
 ///   can do that); `"…"` and `U&"…"` identifiers with `""`; `$tag$…$tag$`
 ///   (tag `[A-Za-z\200-\377_][A-Za-z\200-\377_0-9]*`; `$` within an identifier
-///   or `$1` parameters start none); `--` comments (dropped from the text,
-///   as psql drops them) and nested `/* */` comments (kept).
-/// - leading whitespace of a statement is dropped.
+///   or `$1` parameters start none); `--` comments and nested `/* */`
+///   comments.
+/// - whitespace and `--` comments before a statement are dropped (psql 15
+///   keeps later ones and sends them).
 /// - a `\` outside quotes starts a meta-command (dropped): the command name,
 ///   then its arguments (quoted with `'…'`, `"…"`, `` `…` ``) up to the end of
 ///   the line or to the next unquoted `\`; a following `\\` is eaten and SQL
@@ -170,9 +171,11 @@ struct SQLStatementSplitter {
             if !buffer.isEmpty { buffer.append(contentsOf: s[i..<j]) }
             return j
         case UInt8(ascii: "-") where next == UInt8(ascii: "-"):
-            // A comment runs to the end of the line (\n or \r) and is dropped.
+            // A comment runs to the end of the line (\n or \r); like
+            // whitespace it is dropped only before the statement.
             var j = i + 2
             while j < end && s[j] != 0x0D && s[j] != 0x0A { j += 1 }
+            if !buffer.isEmpty { buffer.append(contentsOf: s[i..<j]) }
             return j
         case UInt8(ascii: "/") where next == UInt8(ascii: "*"):
             xcDepth = 0

@@ -32,7 +32,6 @@ struct PsqlSplitAnchorTests {
           INSERT INTO public.b VALUES (CASE WHEN v > 1 THEN v ELSE 0 END);
           DELETE FROM public.a WHERE id = ';'::text::int;
         END;
-        CREATE FUNCTION public."begin"() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;
         CREATE FUNCTION public.ret_case(x int) RETURNS int LANGUAGE sql RETURN CASE WHEN x > 0 THEN 1 ELSE 0 END;
         CREATE FUNCTION public.strs() RETURNS text LANGUAGE sql IMMUTABLE
             RETURN E'it\'s; a \\ test' || 'it''s; END;' || U&'\0041;' || $$;$$;
@@ -87,7 +86,23 @@ struct PsqlSplitAnchorTests {
         #expect(statements.contains { $0.hasPrefix("CREATE RULE multi") && $0.contains(";") })
         #expect(statements.contains { $0.contains("DO INSTEAD NOTHING") })
         #expect(statements.contains { $0.hasPrefix("CREATE POLICY") })
-        #expect(statements.contains { $0.contains("$body$") && $0.contains("END IF;") })
+        #expect(statements.contains { $0.contains("RAISE NOTICE $msg$deleted; $x$") && $0.contains("END IF;") })
+    }
+
+    /// pg_dump prints a function named begin unquoted, so psql 15's
+    /// heuristic counts `public.begin` as a BEGIN and sends the rest of the
+    /// script as one statement; the splitter does the same.
+    @Test func aFunctionNamedBeginSwallowsTheRestOfTheScriptAsInPsql() throws {
+        let admin = try #require(try TestPostgres.requireServer()).withDatabase("postgres")
+        let source = try TestPostgres.createScratchDatabase(prefix: "split_begin")
+        defer { try? TestPostgres.dropDatabase(source) }
+        _ = try PGConnection.connect(admin.withDatabase(source)).execute("""
+            CREATE FUNCTION public."begin"() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;
+            CREATE TABLE public.later (x int);
+            """)
+        let statements = try compareWithPsql(database: source)
+        #expect(statements.last?.hasPrefix("CREATE FUNCTION public.begin()") == true)
+        #expect(statements.last?.contains("CREATE TABLE public.later") == true)
     }
 
     @Test(.enabled(if: Self.regressionDatabase != nil, "STACKBACKUP_TEST_REGRESSION_DB is not set"))
@@ -130,28 +145,29 @@ struct PsqlSplitAnchorTests {
         return ours
     }
 
-    /// The queries in a psql `-L` log: each between `********* QUERY **********`
-    /// and `**************************` lines.
+    /// The queries in a psql `-L` log: each from a `********* QUERY **********`
+    /// line to the next `**************************` line (results and
+    /// command tags follow that).
     static func loggedQueries(_ log: [UInt8]) -> [[UInt8]] {
         let head = Array("********* QUERY **********\n".utf8)
-        let tail = Array("\n**************************\n\n".utf8)
-        let separator = tail + head
-        guard log.starts(with: head) else { return [] }
-        var body = Array(log.dropFirst(head.count))
-        if body.count >= tail.count && Array(body.suffix(tail.count)) == tail { body.removeLast(tail.count) }
-        var queries: [[UInt8]] = []
-        var start = 0
-        var i = 0
-        while i + separator.count <= body.count {
-            if body[i] == separator[0] && Array(body[i..<(i + separator.count)]) == separator {
-                queries.append(Array(body[start..<i]))
-                i += separator.count
-                start = i
-            } else {
+        let tail = Array("\n**************************\n".utf8)
+        func find(_ pattern: [UInt8], from: Int, atLineStart: Bool) -> Int? {
+            var i = from
+            while i + pattern.count <= log.count {
+                if log[i] == pattern[0] && (!atLineStart || i == 0 || log[i - 1] == 0x0A)
+                    && log[i..<(i + pattern.count)].elementsEqual(pattern) { return i }
                 i += 1
             }
+            return nil
         }
-        queries.append(Array(body[start...]))
+        var queries: [[UInt8]] = []
+        var position = 0
+        while let start = find(head, from: position, atLineStart: true) {
+            let body = start + head.count
+            guard let end = find(tail, from: body - 1, atLineStart: false) else { break }
+            queries.append(end >= body ? Array(log[body..<end]) : [])
+            position = end + tail.count
+        }
         return queries
     }
 

@@ -108,10 +108,11 @@ import Testing
     @Test func quotedIdentifiersAndCommentsHideSemicolons() {
         #expect(split(#"COMMENT ON TABLE public."we;ird""x" IS 'ok'; SELECT 2;"#) == [#"COMMENT ON TABLE public."we;ird""x" IS 'ok'"#, "SELECT 2"])
         #expect(split("SELECT /* a; /* b; */ c; */ 1; SELECT 2;") == ["SELECT /* a; /* b; */ c; */ 1", "SELECT 2"])
-        // psql drops -- comments (keeping the line end) and empty lines outside quotes.
-        #expect(split("-- head; comment\nSELECT 1 -- one; 'two\n\n+ 1;\nSELECT 'a\n\nb';")
-            == ["SELECT 1 \n+ 1", "SELECT 'a\n\nb'"])
-        #expect(split("SELECT 1 +-- c\n2;") == ["SELECT 1 +\n2"])
+        // psql drops -- comments before a statement (keeping later ones) and
+        // empty lines outside quotes.
+        #expect(split("-- head; comment\n  -- more\nSELECT 1 -- one; 'two\n\n+ 1;\nSELECT 'a\n\nb';")
+            == ["SELECT 1 -- one; 'two\n+ 1", "SELECT 'a\n\nb'"])
+        #expect(split("SELECT 1 +-- c\n2;") == ["SELECT 1 +-- c\n2"])
     }
 
     @Test func psqlMetaCommandsAreDropped() {
