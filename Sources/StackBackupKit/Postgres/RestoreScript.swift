@@ -4,15 +4,16 @@ import Foundation
 /// statements, for the restorer to run one by one, filter (`--no-owner`) and
 /// run partly in parallel (index builds).
 ///
-/// The lexer knows what pg_dump emits: `'…'` and `E'…'` strings, `"…"`
-/// identifiers, `$tag$…$tag$` bodies, `--` and nested `/* */` comments. psql
-/// meta lines (`\restrict KEY`, `\connect …`) are dropped where a statement may
-/// start, never inside one. Works on bytes; never fails on garbage (an
-/// unterminated quote just ends the last statement).
+/// The split is psql's own (`SQLStatementSplitter`, after PostgreSQL 15's
+/// psqlscan.l): `;` ends a statement only outside quotes, comments and
+/// parentheses and outside `BEGIN ATOMIC … END` bodies; psql meta lines
+/// (`\restrict KEY`, `\connect …`) and comments between statements are dropped. Works on
+/// bytes; never fails on garbage (an unterminated quote just ends the last
+/// statement).
 struct RestoreScript {
     struct Statement: Equatable {
-        /// The statement's text without its trailing `;`, leading comments
-        /// and surrounding whitespace.
+        /// The statement's text as psql would send it: without its trailing
+        /// `;`, the whitespace and `--` comments before it and trailing whitespace.
         var text: String
         var kind: Kind
     }
@@ -57,124 +58,9 @@ struct RestoreScript {
 
     // MARK: - Splitting
 
+    /// The statements psql would send for `s` (see `SQLStatementSplitter`).
     private static func split(_ s: [UInt8]) -> [String] {
-        var result: [String] = []
-        var i = 0
-        let n = s.count
-        var start = 0
-        var atStatementStart = true
-
-        func flush(_ end: Int) {
-            if end > start, let text = String(bytes: s[start..<end], encoding: .utf8) {
-                let trimmed = stripLeadingComments(text).trimmingCharacters(in: .whitespacesAndNewlines)
-                if !trimmed.isEmpty { result.append(trimmed) }
-            } else if end > start {
-                let text = String(decoding: s[start..<end], as: UTF8.self)
-                let trimmed = stripLeadingComments(text).trimmingCharacters(in: .whitespacesAndNewlines)
-                if !trimmed.isEmpty { result.append(trimmed) }
-            }
-        }
-
-        while i < n {
-            let c = s[i]
-            if atStatementStart {
-                // Whitespace and comments before a statement; psql meta lines.
-                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { i += 1; continue }
-                if c == UInt8(ascii: "\\") {
-                    while i < n && s[i] != 0x0A { i += 1 }
-                    start = i
-                    continue
-                }
-                if c == UInt8(ascii: "-") && i + 1 < n && s[i + 1] == UInt8(ascii: "-") {
-                    while i < n && s[i] != 0x0A { i += 1 }
-                    continue
-                }
-                start = i
-                atStatementStart = false
-            }
-            switch c {
-            case UInt8(ascii: ";"):
-                flush(i)
-                i += 1
-                start = i
-                atStatementStart = true
-            case UInt8(ascii: "'"):
-                // E'…' allows backslash escapes; standard strings do not.
-                let escaped = i > 0 && (s[i - 1] == UInt8(ascii: "E") || s[i - 1] == UInt8(ascii: "e"))
-                    && (i < 2 || !isIdentifierByte(s[i - 2]))
-                i += 1
-                while i < n {
-                    if escaped && s[i] == UInt8(ascii: "\\") { i += 2; continue }
-                    if s[i] == UInt8(ascii: "'") {
-                        if i + 1 < n && s[i + 1] == UInt8(ascii: "'") { i += 2; continue }
-                        break
-                    }
-                    i += 1
-                }
-                i += 1
-            case UInt8(ascii: "\""):
-                i += 1
-                while i < n {
-                    if s[i] == UInt8(ascii: "\"") {
-                        if i + 1 < n && s[i + 1] == UInt8(ascii: "\"") { i += 2; continue }
-                        break
-                    }
-                    i += 1
-                }
-                i += 1
-            case UInt8(ascii: "-") where i + 1 < n && s[i + 1] == UInt8(ascii: "-"):
-                while i < n && s[i] != 0x0A { i += 1 }
-            case UInt8(ascii: "/") where i + 1 < n && s[i + 1] == UInt8(ascii: "*"):
-                var depth = 1
-                i += 2
-                while i < n && depth > 0 {
-                    if s[i] == UInt8(ascii: "/") && i + 1 < n && s[i + 1] == UInt8(ascii: "*") { depth += 1; i += 2 }
-                    else if s[i] == UInt8(ascii: "*") && i + 1 < n && s[i + 1] == UInt8(ascii: "/") { depth -= 1; i += 2 }
-                    else { i += 1 }
-                }
-            case UInt8(ascii: "$") where i == 0 || !isIdentifierByte(s[i - 1]):
-                // $tag$ … $tag$ (tag: letters, digits, _; not starting with a digit); `$1` is a parameter.
-                var j = i + 1
-                while j < n && isIdentifierByte(s[j]) { j += 1 }
-                if j < n && s[j] == UInt8(ascii: "$") && !(j > i + 1 && isDigit(s[i + 1])) {
-                    let tag = Array(s[i...j])
-                    var k = j + 1
-                    var closed = false
-                    while k + tag.count <= n {
-                        if s[k] == UInt8(ascii: "$") && Array(s[k..<(k + tag.count)]) == tag {
-                            closed = true
-                            break
-                        }
-                        k += 1
-                    }
-                    i = closed ? k + tag.count : n
-                } else {
-                    i += 1
-                }
-            default:
-                i += 1
-            }
-        }
-        if !atStatementStart { flush(n) }
-        return result
-    }
-
-    private static func isIdentifierByte(_ c: UInt8) -> Bool {
-        (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || isDigit(c) || c == 0x5F || c >= 0x80
-    }
-
-    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-
-    private static func stripLeadingComments(_ text: String) -> String {
-        var rest = Substring(text)
-        while true {
-            let trimmed = rest.drop(while: { $0.isWhitespace })
-            if trimmed.hasPrefix("--") {
-                rest = trimmed.drop(while: { $0 != "\n" })
-            } else {
-                return String(trimmed)
-            }
-        }
+        SQLStatementSplitter.statements(in: s)
     }
 
     // MARK: - Classifying
