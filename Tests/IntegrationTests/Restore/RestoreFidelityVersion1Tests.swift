@@ -8,15 +8,9 @@ import Testing
 /// path splits pg_dump's text into statements itself (RestoreScript), then the
 /// copy is compared with its source by `DatabaseComparator`.
 ///
-/// KNOWN ISSUE (not fixed here): the version 1 plain-SQL splitter (RestoreScript)
-/// ends a statement at a `;` or `END` it should not: all three tests fail with
-/// PostgreSQL's "syntax error at end of input" on the cut statement, e.g.
-/// "pre-data statement 11 (CREATE FUNCTION public.classify(a integer) RETURNS text)"
-/// (a CASE … END inside BEGIN ATOMIC), "CREATE FUNCTION public.book(…)" (several
-/// statements in BEGIN ATOMIC) and "post-data statement 12 (CREATE RULE items_log AS)"
-/// (DO ALSO ( stmt; stmt; )). The splitter is being rewritten to follow psql's rules
-/// on branch helper-splitter; remove `withKnownIssue` once that lands (the tests then
-/// report the known issue as missing).
+/// They failed with PostgreSQL's "syntax error at end of input" while the splitter
+/// cut at every `;` (a CASE … END inside BEGIN ATOMIC, several statements in BEGIN
+/// ATOMIC, `DO ALSO ( stmt; stmt; )`); it now splits by psql's rules.
 @Suite(.enabled(if: TestPostgres.isConfigured || TestPostgres.isCI, "needs PostgreSQL: run bash scripts/test.sh"))
 struct RestoreFidelityVersion1Tests {
     /// Builds a database from `sql`, a version 1 manifest of it, restores that
@@ -37,10 +31,9 @@ struct RestoreFidelityVersion1Tests {
         try check(PGConnection.connect(admin.withDatabase(copy)))
     }
 
-    static let splitter: Comment = "RestoreScript cuts this statement short (being rewritten on branch helper-splitter)"
 
     @Test func beginAtomicFunctionWithACaseExpression() throws {
-        withKnownIssue(Self.splitter) {
+        do {
             try roundTrip("fv1_fn", """
                 CREATE FUNCTION public.classify(a int) RETURNS text LANGUAGE sql IMMUTABLE
                 BEGIN ATOMIC
@@ -55,7 +48,7 @@ struct RestoreFidelityVersion1Tests {
     }
 
     @Test func beginAtomicFunctionAndProcedureWithSeveralStatements() throws {
-        withKnownIssue(Self.splitter) {
+        do {
             try roundTrip("fv1_proc", """
                 CREATE TABLE public.ledger (id int PRIMARY KEY, amount int NOT NULL, kind text);
                 INSERT INTO public.ledger SELECT g, g * 10, 'credit' FROM generate_series(1, 5) g;
@@ -78,7 +71,7 @@ struct RestoreFidelityVersion1Tests {
     }
 
     @Test func multiActionRulesAlsoAndInstead() throws {
-        withKnownIssue(Self.splitter) {
+        do {
             try roundTrip("fv1_rule", """
                 CREATE TABLE public.items (id int PRIMARY KEY, name text);
                 CREATE TABLE public.item_log (item int, what text);
