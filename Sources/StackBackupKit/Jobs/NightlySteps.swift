@@ -27,7 +27,7 @@ public enum VerifySlice {
     public static func run(repository: Repository, status: inout RunStatus, now: Date = Date()) throws -> String {
         let slices = AutoSlice.defaultSlices
         let index = AutoSlice.sliceIndex(repositoryID: repository.config.id, day: AutoSlice.day(of: now), slices: slices)
-        let report = try Checker().check(repository: repository, readData: .slice(index: index, of: slices), progress: nil)
+        let report = try Checker(manifestBlobs: Checker.databaseManifests).check(repository: repository, readData: .slice(index: index, of: slices), progress: nil)
         let done = record(slice: index, of: slices, in: &status)
         guard report.isClean else {
             throw IntegrityError(object: "repository", problem: report.summary.joined(separator: "; "))

@@ -61,7 +61,7 @@ struct Verify: ParsableCommand {
                 let lock = try repository.lock(exclusive: false, command: "verify")
                 defer { try? lock.release() }
                 let selection: ReadDataSelection = readData ? .all : readDataSubset.flatMap(Self.selection) ?? ReadDataSelection.none
-                report = try Checker().check(repository: repository, readData: selection, progress: { console.progress($0) })
+                report = try Checker(manifestBlobs: Checker.databaseManifests).check(repository: repository, readData: selection, progress: { console.progress($0) })
             }
             // An `auto` slice counts towards the weekly coverage in the status file, as in `run`.
             var coverage: Int?
