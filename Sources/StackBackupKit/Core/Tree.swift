@@ -58,6 +58,10 @@ public struct Node: Codable, Sendable, Equatable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try ByteString.decode(c, text: .name, base64: .nameB64) ?? []
+        // A name comes from a repository we may not trust: "../x" in a tree must never reach a path.
+        if let problem = Node.nameProblem(name) {
+            throw DecodingError.dataCorruptedError(forKey: .name, in: c, debugDescription: "node name \"\(ByteString.display(name))\" \(problem)")
+        }
         type = try c.decode(NodeType.self, forKey: .type)
         mode = try c.decode(UInt32.self, forKey: .mode)
         uid = try c.decode(UInt32.self, forKey: .uid)
@@ -100,6 +104,18 @@ public struct Node: Codable, Sendable, Equatable {
 
 /// A directory listing: one blob per folder, entries sorted by name bytes so
 /// that the same folder always encodes to the same blob.
+extension Node {
+    /// Why `name` cannot be a node's name, or nil when it can: a name is one
+    /// path component, never empty, `.` or `..`, and holds no `/` or NUL.
+    public static func nameProblem(_ name: [UInt8]) -> String? {
+        if name.isEmpty { return "is empty" }
+        if name == [0x2E] || name == [0x2E, 0x2E] { return "is not a file name" }
+        if name.contains(0x2F) { return "contains '/'" }
+        if name.contains(0) { return "contains a NUL byte" }
+        return nil
+    }
+}
+
 public struct Tree: Codable, Sendable, Equatable {
     public var nodes: [Node]
 

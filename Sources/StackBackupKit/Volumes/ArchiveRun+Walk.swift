@@ -22,6 +22,11 @@ extension ArchiveRun {
             let entryPath = FileSystem.join(path, name)
             let entryRelative = FileSystem.join(relativePath, name)
             if sqliteNames.contains(where: { SQLiteSnapshot.isCompanion(name, of: $0) }) { continue }
+            if let problem = Node.nameProblem(name) {
+                // Only a broken file system or a readdir() shim returns such a name; a tree must never hold it.
+                warn("skipped an entry of \(display(relativePath)) whose name \(problem) (\(ByteString.display(name)))")
+                continue
+            }
             let status: FileStatus
             do {
                 status = try FileSystem.lstatus(entryPath)
