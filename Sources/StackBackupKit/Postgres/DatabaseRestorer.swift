@@ -23,6 +23,9 @@ public final class DatabaseRestorer: @unchecked Sendable {
     let cancellation = RestoreCancellation()
     /// The scratch database's name, fixed for this restorer.
     public let tempName: String
+    /// The post-data script of the last `run()` (what pg_restore ran, or the
+    /// version 1 SQL), for a drill's check that every index and constraint exists.
+    private(set) var postDataScript: RestoreScript?
 
     public init(connection: PGConnectionConfig, store: BlobLoader, manifest: DatabaseManifest,
                 options: RestoreOptions, progress: ((RestoreProgress) -> Void)? = nil) {
@@ -119,6 +122,7 @@ public final class DatabaseRestorer: @unchecked Sendable {
         let connection = try connectAdmin()
         report("preflight")
         let checked = try preflight(connection, createRoles: true)
+        postDataScript = checked.postData
         var load = LoadTotals()
         var created = false
         do {
@@ -151,12 +155,14 @@ public final class DatabaseRestorer: @unchecked Sendable {
             } else {
                 try step("post-data") { try runPostData(checked.postData, on: scratch, skipRoles: checked.skipRoles) }
             }
-            report("refresh")
-            try step("materialized views") {
+            if checked.archive == nil {
                 // Version 1 snapshots did not record which views were populated: all are.
-                for view in manifest.materializedViews where checked.archive == nil {
-                    try checkCancelled()
-                    try scratch.execute("REFRESH MATERIALIZED VIEW \(qualified(view, scratch))")
+                report("refresh")
+                try step("materialized views") {
+                    for view in manifest.materializedViews {
+                        try checkCancelled()
+                        try scratch.execute("REFRESH MATERIALIZED VIEW \(qualified(view, scratch))")
+                    }
                 }
             }
             report("analyze")

@@ -11,8 +11,9 @@ import Foundation
 /// The temporary file is removed when this object goes away.
 final class RestoreArchive {
     let archive: SchemaArchive
-    let bytes: [UInt8]
     let tool: PGTool
+    /// The archive for a wrapper's stdin; nil when pg_restore reads the file.
+    private let stdinBytes: [UInt8]?
     private let folder: URL?
     private let path: String?
 
@@ -58,7 +59,7 @@ final class RestoreArchive {
             path = file.path
         }
         self.archive = archive
-        self.bytes = bytes
+        self.stdinBytes = path == nil ? bytes : nil
         self.tool = tool
         self.folder = folder
         self.path = path
@@ -105,7 +106,7 @@ final class RestoreArchive {
         let tool = tool ?? self.tool
         do {
             if let path { return try tool.run(arguments + [path], cancel: cancel) }
-            return try tool.run(arguments, input: .bytes(bytes), cancel: cancel)
+            return try tool.run(arguments, input: .bytes(stdinBytes ?? []), cancel: cancel)
         } catch let error as PGToolError {
             throw RestoreError(.invalidOptions, step: what, message: "\(error)")
         }

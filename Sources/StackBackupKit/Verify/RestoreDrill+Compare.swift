@@ -68,18 +68,9 @@ extension RestoreDrill {
     }
 
     /// Every `CREATE INDEX name ON table` and `ALTER TABLE table ADD CONSTRAINT
-    /// name` of post-data (for an archive, as pg_restore writes it out), looked up by schema, table and name in
+    /// name` of the post-data the restore ran (for an archive, as pg_restore writes it out), looked up by schema, table and name in
     /// pg_indexes / pg_constraint of the restored copy.
-    func compareSchema(_ manifest: DatabaseManifest, on connection: PGConnection) throws -> SchemaComparison {
-        let script: RestoreScript
-        if let schema = manifest.schema {
-            script = try RestoreArchive(schema, store: repository, pgRestore: options.pgRestore, connection: admin,
-                                        database: manifest.database).script(section: "post-data")
-        } else {
-            var text: [UInt8] = []
-            for id in manifest.postData { text += try repository.loadBlob(.data, id: id) }
-            script = RestoreScript(text)
-        }
+    func compareSchema(_ script: RestoreScript, on connection: PGConnection) throws -> SchemaComparison {
         let wanted = RestoreDrill.namedObjects(in: script)
 
         func keys(_ sql: String) throws -> Set<String> {

@@ -106,7 +106,7 @@ public final class RestoreDrill {
             report.tablesChecked = report.tables.count
             try cancellation.check()
             progress?("compare indexes and constraints")
-            let schema = try compareSchema(manifest, on: connection)
+            let schema = try compareSchema(restorer.postDataScript ?? RestoreScript(Array<UInt8>()), on: connection)
             report.missingIndexes = schema.missingIndexes
             report.missingConstraints = schema.missingConstraints
             report.indexesChecked = schema.indexes
