@@ -246,32 +246,7 @@ public enum DatabaseComparator {
     }
 
     static func pgDumpSchema(database: String, config: PGConnectionConfig) throws -> String {
-        var arguments = ["pg_dump", "--schema-only", "--no-password", "--dbname=\(database)"]
-        if let host = config.host { arguments.append("--host=\(host)") }
-        if let port = config.port { arguments.append("--port=\(port)") }
-        if let user = config.user { arguments.append("--username=\(user)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let errorBox = ErrorBox()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "pg_dump of \(database) exited \(process.terminationStatus): \(String(decoding: errorBox.data, as: UTF8.self))")
-        }
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try PGClient.run(["pg_dump", "--schema-only", "--no-password", "--dbname=\(database)"], server: config), as: UTF8.self)
     }
 
     // MARK: - Helpers
@@ -301,6 +276,3 @@ public enum DatabaseComparator {
     }
 }
 
-private final class ErrorBox: @unchecked Sendable {
-    var data = Data()
-}

@@ -129,33 +129,10 @@ enum SchemaReading {
         var settings: [String]
     }
 
-    /// Runs a PostgreSQL client program against `server`; fails the test on a non-zero exit.
+    /// Runs a PostgreSQL client program against `server`.
     @discardableResult
     static func tool(_ arguments: [String], server: PGConnectionConfig) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["PGHOST"] = server.host ?? "127.0.0.1"
-        env["PGPORT"] = String(server.port ?? 5432)
-        if let user = server.user { env["PGUSER"] = user }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errors = ByteSink()
-        let drained = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            errors.bytes = [UInt8](err.fileHandleForReading.readDataToEndOfFile())
-            drained.signal()
-        }
-        thread.start()
-        let data = [UInt8](out.fileHandleForReading.readDataToEndOfFile())
-        process.waitUntilExit()
-        drained.wait()
-        try #require(process.terminationStatus == 0, "\(arguments.joined(separator: " ")): \(String(decoding: errors.bytes, as: UTF8.self).prefix(2000))")
-        return data
+        try PGClient.run(arguments, server: server)
     }
 
     static func capture(_ database: String, server: PGConnectionConfig) throws -> Capture {
@@ -258,8 +235,4 @@ enum SchemaReading {
         if a.settings.sorted() != b.settings.sorted() { out.insert("database settings") }
         return out
     }
-}
-
-private final class ByteSink: @unchecked Sendable {
-    var bytes: [UInt8] = []
 }
