@@ -102,6 +102,8 @@ public final class DatabaseDumper {
             schemaStats.added += objects.bytesAdded
             schemaStats.blobs += objects.blobsAdded
             manifest.materializedViews = try catalog.materializedViews()
+            let notNullNames = try NotNullNames.read(admin)
+            if !notNullNames.isEmpty { manifest.notNullNames = notNullNames }
         } catch {
             queue.fail(error)
             join()
@@ -114,8 +116,11 @@ public final class DatabaseDumper {
         // 4. The manifest.
         let parts = queue.finishedParts()
         manifest.tables = tables.enumerated().map { index, table in
-            TableEntry(table: table.name, columns: table.columns.map(\.name), format: table.binary ? "binary" : "text",
-                       orderedBy: table.orderKey.map(\.name), parts: parts[index])
+            var entry = TableEntry(table: table.name, columns: table.columns.map(\.name), format: table.binary ? "binary" : "text",
+                                   orderedBy: table.orderKey.map(\.name), parts: parts[index])
+            let extensionColumns = table.extensionColumns
+            if !extensionColumns.isEmpty { entry.extensionColumns = extensionColumns }
+            return entry
         }
         let saved = try store.saveJSON(manifest)
 

@@ -37,6 +37,9 @@ public struct DatabaseManifest: Codable, Sendable, Equatable {
     /// `pg_database_size` in the dump's snapshot, for `db status` growth
     /// (absent in manifests written before it was recorded).
     public var databaseSize: Int64?
+    /// PostgreSQL 18+: the names of NOT NULL constraints, which a reload can
+    /// change (`NotNullNames`); absent for older servers.
+    public var notNullNames: [NotNullName]?
 
     public init(database: String, serverVersion: Int, serverVersionString: String, dumpedAt: Date,
                 properties: DatabaseProperties) {
@@ -58,7 +61,7 @@ public struct DatabaseManifest: Codable, Sendable, Equatable {
         case version, database, serverVersion = "server_version", serverVersionString = "server_version_string"
         case dumpedAt = "dumped_at", properties, schema, preData = "pre_data", postData = "post_data", tables, sequences
         case largeObjects = "large_objects", materializedViews = "materialized_views", extensions
-        case databaseSize = "database_size"
+        case databaseSize = "database_size", notNullNames = "not_null_names"
     }
 }
 
@@ -143,6 +146,10 @@ public struct TableEntry: Codable, Sendable, Equatable {
     /// Key columns the rows are ordered by; empty for physical (ctid) order.
     public var orderedBy: [String]
     public var parts: [TablePart]
+    /// Columns of extension types in a binary COPY (pgvector's `vector`…), with
+    /// the extension and version that wrote them: a restore needs that
+    /// extension at that version or newer. Absent when there are none.
+    public var extensionColumns: [ExtensionColumn]?
     public var rows: Int64 { parts.reduce(0) { $0 + $1.rows } }
     public var bytes: Int64 { parts.reduce(0) { $0 + $1.bytes } }
 
@@ -154,7 +161,29 @@ public struct TableEntry: Codable, Sendable, Equatable {
         self.parts = parts
     }
 
-    enum CodingKeys: String, CodingKey { case table, columns, format, orderedBy = "ordered_by", parts }
+    enum CodingKeys: String, CodingKey {
+        case table, columns, format, orderedBy = "ordered_by", parts, extensionColumns = "extension_columns"
+    }
+}
+
+/// A column whose type belongs to an extension, copied in binary.
+public struct ExtensionColumn: Codable, Sendable, Equatable {
+    public var column: String
+    /// The type as "schema.name" ("public.vector").
+    public var type: String
+    public var extensionName: String
+    public var extensionVersion: String
+
+    public init(column: String, type: String, extensionName: String, extensionVersion: String) {
+        self.column = column
+        self.type = type
+        self.extensionName = extensionName
+        self.extensionVersion = extensionVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case column, type, extensionName = "extension", extensionVersion = "extension_version"
+    }
 }
 
 /// One COPY stream of a table (the whole table, or one key/ctid range).

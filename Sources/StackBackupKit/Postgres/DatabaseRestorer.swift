@@ -142,6 +142,8 @@ public final class DatabaseRestorer: @unchecked Sendable {
             } else {
                 try runScript(checked.preData, on: scratch, step: "pre-data", skipRoles: checked.skipRoles)
             }
+            try checkExtensionVersionsInstalled(checked.selected, on: scratch)
+            try step("not-null constraint names") { try restoreNotNullNames(on: scratch) }
             report("data", tablesTotal: checked.selected.count)
             load = try step("table data") { try loadTables(checked.selected) }
             report("sequences")

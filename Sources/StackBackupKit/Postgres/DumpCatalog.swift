@@ -5,13 +5,40 @@ struct DumpTablePlan: Sendable {
     let oid: Int64
     let name: QualifiedName
     var size: Int64 = 0
-    /// Copied columns (generated columns left out), quoted names and types.
-    var columns: [(name: String, type: String, typeOID: Int64)] = []
+    /// Copied columns (generated columns left out), in attribute order.
+    var columns: [DumpColumn] = []
     /// Order key columns and their types (empty: physical order).
     var orderKey: [(name: String, type: String)] = []
     /// Set when an append-ordered column leads `orderKey` (DumpCatalog+OrderLead).
     var orderLead: DumpOrderLead?
     var binary: Bool = false
+
+    /// The columns of extension types a binary COPY carries, for the manifest.
+    var extensionColumns: [ExtensionColumn] {
+        guard binary else { return [] }
+        return columns.compactMap { column in
+            guard let ext = column.extensionName else { return nil }
+            return ExtensionColumn(column: column.name, type: "\(column.typeSchema).\(column.typeName)",
+                                   extensionName: ext, extensionVersion: column.extensionVersion ?? "")
+        }
+    }
+}
+
+/// One copied column and where its type comes from.
+struct DumpColumn: Sendable {
+    let name: String
+    /// `format_type` of the column (with its typmod).
+    let type: String
+    let typeOID: Int64
+    let typeSchema: String
+    let typeName: String
+    /// The extension owning the type (pg_depend 'e'), nil for others.
+    let extensionName: String?
+    let extensionVersion: String?
+
+    var binarySafe: Bool {
+        BinaryCopyTypes.isSafe(typeOID: typeOID, typeName: typeName, extensionName: extensionName)
+    }
 }
 
 /// Catalog queries of a dump, all run in the coordinator's snapshot.
@@ -116,19 +143,29 @@ struct DumpCatalog {
             if let oid = sizes.int(row, 0), let i = index[oid] { tables[i].size = sizes.int(row, 1) ?? 0 }
         }
 
+        // The extension owning a column's type comes from pg_depend, so a type
+        // is recognised by what created it, not by its name alone.
         let columns = try connection.query("""
-            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid
+            SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.atttypid,
+                   tn.nspname, t.typname, e.extname, e.extversion
             FROM pg_attribute a
+            JOIN pg_type t ON t.oid = a.atttypid
+            JOIN pg_namespace tn ON tn.oid = t.typnamespace
+            LEFT JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.objsubid = 0
+                 AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+            LEFT JOIN pg_extension e ON e.oid = d.refobjid
             WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
             ORDER BY a.attrelid, a.attnum
             """, [oids])
         for row in 0..<columns.rowCount {
             guard let oid = columns.int(row, 0), let i = index[oid], let name = columns.string(row, 1),
-                  let type = columns.string(row, 2), let typeOID = columns.int(row, 3) else { continue }
-            tables[i].columns.append((name, type, typeOID))
+                  let type = columns.string(row, 2), let typeOID = columns.int(row, 3),
+                  let typeSchema = columns.string(row, 4), let typeName = columns.string(row, 5) else { continue }
+            tables[i].columns.append(DumpColumn(name: name, type: type, typeOID: typeOID, typeSchema: typeSchema, typeName: typeName,
+                                                extensionName: columns.string(row, 6), extensionVersion: columns.string(row, 7)))
         }
         for i in tables.indices {
-            tables[i].binary = !tables[i].columns.isEmpty && tables[i].columns.allSatisfy { DumpCatalog.binarySafeTypes.contains($0.typeOID) }
+            tables[i].binary = !tables[i].columns.isEmpty && tables[i].columns.allSatisfy(\.binarySafe)
         }
 
         // Unique, valid, non-partial, non-expression indexes; the primary key first.
@@ -160,14 +197,6 @@ struct DumpCatalog {
         }
         try addOrderLeads(&tables)
     }
-
-    /// Built-in types whose binary COPY format is stable across versions and
-    /// independent of encoding: int2/4/8, float4/8, bool, bytea, uuid,
-    /// timestamp(tz), date, and one-dimensional arrays of these.
-    static let binarySafeTypes: Set<Int64> = [
-        21, 23, 20, 700, 701, 16, 17, 2950, 1114, 1184, 1082,
-        1005, 1007, 1016, 1021, 1022, 1000, 1001, 2951, 1115, 1185, 1182,
-    ]
 
     /// Sequences (not owned by extensions) with their state in this snapshot.
     func sequences(timeout: TimeInterval) throws -> [SequenceEntry] {

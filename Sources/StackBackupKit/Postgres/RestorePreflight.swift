@@ -70,9 +70,11 @@ extension DatabaseRestorer {
             let absent = wanted.filter { !available.contains($0) }
             if !absent.isEmpty {
                 let list = absent.map { "\($0) \(manifest.extensions[$0] ?? "")" }.joined(separator: ", ")
-                throw RestoreError(.missingExtensions, step: "preflight", message: "the extension(s) \(list) used by \(manifest.database) are not available on the server; install their packages on the server, then restore again")
+                throw RestoreError(.missingExtensions, step: "preflight", message: "the extension(s) \(list) used by \(manifest.database) are not available on the server; install their packages on the server, then restore again; nothing was changed")
             }
         }
+
+        try checkExtensionVersionsAvailable(selected, connection)
 
         // Roles: every owner, grantee and role with settings.
         var usage: [(role: String, usage: String)] = []

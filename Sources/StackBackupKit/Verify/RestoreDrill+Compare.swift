@@ -28,7 +28,7 @@ extension RestoreDrill {
                 continue
             }
             let plan = DumpTablePlan(oid: 0, name: table.table, size: 0,
-                                     columns: table.columns.map { (name: $0, type: "", typeOID: 0) },
+                                     columns: table.columns.map { DumpColumn(name: $0, type: "", typeOID: 0, typeSchema: "", typeName: "", extensionName: nil, extensionVersion: nil) },
                                      orderKey: table.orderedBy.map { (name: $0, type: "") },
                                      binary: table.format == "binary")
             let sql = catalog.copySQL(plan, where: "")
