@@ -18,7 +18,7 @@ import Testing
         #expect(config.volumes.map(\.name) == ["immich-media", "navidrome-data", "music", "authelia-config",
                                                "caddy-data", "caddy-config", "homepage-config", "compose"])
         #expect(config.volume(named: "navidrome-data")?.sqlite == ["navidrome.db"])
-        #expect(config.postgres.databases == PostgresSettings.defaultDatabases)
+        #expect(config.databaseTargets.map(\.database).sorted() == PostgresSettings.defaultDatabases.sorted())
         #expect(config.retentionFile == Self.repoRoot + "/policies/retention.yml")
         #expect(config.retention?.policy(for: "umami") == RetentionPolicy(keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 2))
         #expect(config.retention?.perSource.keys.sorted() == ["authelia", "globals"])
