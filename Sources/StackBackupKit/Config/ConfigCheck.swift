@@ -60,7 +60,19 @@ public struct ConfigCheck {
 
         init(config: StackConfig) { self.config = config }
 
-        var databases: [String] { config.postgres.databases }
+        /// Database names of every server.
+        var databases: [String] { config.databaseTargets.map(\.database) }
+        /// Every source a database server files snapshots under: databases and roles.
+        var serverSources: [String] {
+            config.databaseTargets.map(\.source) + config.servers.map(\.globalsSource)
+        }
+
+        /// The line key of the `databases:` that lists `database`, else "volumes".
+        func databasesKey(_ database: String) -> String {
+            guard let server = config.servers.first(where: { $0.databases.contains(database) }) else { return "volumes" }
+            let key = config.lineKey(server, "databases")
+            return config.lines[key] != nil ? key : "volumes"
+        }
 
         mutating func add(_ severity: ConfigFinding.Severity, _ key: String?, _ message: String) {
             findings.append(ConfigFinding(severity, line: key.flatMap { config.lines[$0] }, message))
@@ -98,7 +110,7 @@ public struct ConfigCheck {
         }
 
         mutating func sourceNames() {
-            let reserved = Set(databases + ["globals"])
+            let reserved = Set(serverSources)
             for volume in config.volumes where reserved.contains(volume.name) {
                 add(.error, "volumes.\(volume.name)",
                     "volume '\(volume.name)' has the name of a database source; `\(volume.name):latest` would be ambiguous: rename the volume (e.g. \(volume.name)-files)")
@@ -106,8 +118,11 @@ public struct ConfigCheck {
         }
 
         mutating func files() {
-            for (key, path, what) in [("password_file", config.passwordFile, "passphrase file"),
-                                      ("postgres.password_file", config.postgres.passwordFile, "PostgreSQL password file")] {
+            let serverFiles = config.servers.map { server in
+                (config.lineKey(server, "password_file"), server.passwordFile,
+                 config.serverListForm ? "PostgreSQL password file of server '\(server.name)'" : "PostgreSQL password file")
+            }
+            for (key, path, what) in [("password_file", config.passwordFile, "passphrase file")] + serverFiles {
                 if let path, !fm.isReadableFile(atPath: path) {
                     add(.warning, key, "the \(what) \(path) does not exist or is not readable by this user")
                 }
@@ -123,7 +138,7 @@ public struct ConfigCheck {
 
         mutating func retention() {
             guard let set = config.retention else { return }
-            let known = Set(databases + ["globals"] + config.volumes.map(\.name))
+            let known = Set(serverSources + ["globals"] + config.volumes.map(\.name))
             for name in set.perSource.keys.sorted() where !known.contains(name) {
                 let whereFrom = config.retentionFile.map { " in \($0)" } ?? ""
                 add(.warning, "retention",
@@ -137,14 +152,14 @@ public struct ConfigCheck {
 
         mutating func authelia() {
             guard databases.contains("authelia"), volumes(mentioning: "authelia").isEmpty else { return }
-            add(.warning, config.lines["postgres.databases"] != nil ? "postgres.databases" : "volumes",
+            add(.warning, databasesKey("authelia"),
                 "the 'authelia' database is backed up but no volume covers Authelia's configuration folder; its storage encryption key is needed to read that database: add a volume such as authelia-config: /srv/authelia/config")
         }
 
         mutating func immich() {
             let immichVolumes = volumes(mentioning: "immich")
             if databases.contains("immich"), immichVolumes.isEmpty {
-                add(.warning, config.lines["postgres.databases"] != nil ? "postgres.databases" : "volumes",
+                add(.warning, databasesKey("immich"),
                     "the 'immich' database is backed up but no volume covers Immich's upload location (library, upload, profile); a restored database would point at missing photos")
             }
             for volume in config.volumes {

@@ -6,8 +6,6 @@ struct ConfigParser {
     static let topKeys = ["repository", "password_file", "postgres", "volumes", "retention", "prune_every",
                           "status_file", "metrics_file", "hooks", "maintenance", "drill_day", "offsite",
                           "s3_access_key_file", "s3_secret_key_file"]
-    static let postgresKeys = ["host", "port", "user", "dbname", "password_file", "sslmode", "connect_timeout",
-                               "databases", "jobs", "pg_dump", "pg_restore", "lock_timeout"]
     static let volumeKeys = ["path", "exclude", "sqlite", "one_file_system"]
 
     let file: String
@@ -34,7 +32,7 @@ struct ConfigParser {
             case "password_file":
                 config.passwordFile = try path(value, entry.key)
             case "postgres":
-                config.postgres = try postgres(value, lines: &config.lines)
+                config.servers = try servers(value, lines: &config.lines, listForm: &config.serverListForm)
             case "volumes":
                 config.volumes = try volumes(value, lines: &config.lines)
             case "retention":
@@ -67,6 +65,7 @@ struct ConfigParser {
                 config.maintenance = try maintenance(value)
             }
         }
+        config.retention = config.retention.map { $0.applyingGlobalsOverride(to: config.servers.map(\.globalsSource)) }
         return config
     }
 
@@ -92,66 +91,6 @@ struct ConfigParser {
     }
 
     // MARK: Sections
-
-    func postgres(_ node: YAMLNode, lines: inout [String: Int]) throws -> PostgresSettings {
-        var settings = PostgresSettings()
-        if reader.isNull(node) { return settings }
-        let mapping = try reader.mapping(node, "'postgres'")
-        for entry in try reader.entries(mapping, allowed: Self.postgresKeys, context: "'postgres'") {
-            let value = entry.value, key = entry.key
-            if let line = entry.keyNode.mark?.line { lines["postgres.\(key)"] = line }
-            switch key {
-            case "host": settings.host = try reader.string(value, key)
-            case "port":
-                settings.port = try reader.int(value, key, minimum: 1)
-                if let port = settings.port, port > 65_535 {
-                    throw reader.error(value, "'port' must be a TCP port between 1 and 65535, not \(port)")
-                }
-            case "user": settings.user = try reader.string(value, key)
-            case "dbname": settings.dbname = try reader.string(value, key) ?? settings.dbname
-            case "password_file": settings.passwordFile = try path(value, key)
-            case "sslmode":
-                settings.sslMode = try reader.string(value, key)
-                if let mode = settings.sslMode, !PostgresSettings.sslModes.contains(mode) {
-                    throw reader.error(value, "'sslmode' must be one of \(PostgresSettings.sslModes.joined(separator: ", ")), not '\(mode)'")
-                }
-            case "connect_timeout":
-                if let seconds = try reader.interval(value, key) { settings.connectTimeout = max(1, Int(seconds.rounded(.up))) }
-            case "databases":
-                settings.databases = try databases(value)
-            case "jobs":
-                settings.jobs = try reader.int(value, key, minimum: 1) ?? settings.jobs
-            case "pg_dump", "pg_restore":
-                let words: [String]
-                if case .sequence = value {
-                    words = try reader.strings(value, key)
-                } else {
-                    words = (try reader.string(value, key) ?? "").split(separator: " ").map(String.init)
-                }
-                guard !words.isEmpty else {
-                    throw reader.error(value, "'\(key)' must name a command, e.g. \(key) or \"docker exec -i postgres \(key)\"")
-                }
-                if key == "pg_dump" { settings.pgDump = words } else { settings.pgRestore = words }
-            default:
-                settings.lockTimeout = try reader.interval(value, key) ?? settings.lockTimeout
-            }
-        }
-        return settings
-    }
-
-    func databases(_ node: YAMLNode) throws -> [String] {
-        let names = try reader.strings(node, "databases")
-        var seen = Set<String>()
-        for name in names {
-            guard SourceName.isValid(name) else {
-                throw reader.error(node, "database name '\(name)' cannot be used as a source name; \(SourceName.rule)")
-            }
-            guard seen.insert(name).inserted else {
-                throw reader.error(node, "database '\(name)' is listed twice under 'databases'")
-            }
-        }
-        return names
-    }
 
     func volumes(_ node: YAMLNode, lines: inout [String: Int]) throws -> [VolumeSettings] {
         if reader.isNull(node) { return [] }

@@ -1,11 +1,17 @@
 import Foundation
 
-/// The `postgres:` section. Unset connection fields (nil) leave the choice to
-/// libpq's usual `PG*` environment variables and ~/.pgpass.
+/// One PostgreSQL server of the `postgres:` section (the section itself, or
+/// one entry of its list form). Unset connection fields (nil) leave the choice
+/// to libpq's usual `PG*` environment variables and ~/.pgpass.
 public struct PostgresSettings: Sendable, Equatable {
     public static let defaultDatabases = ["immich", "umami", "backend", "authelia"]
     public static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+    /// The name of the single-mapping form's server (and of snapshots taken
+    /// before servers had names).
+    public static let defaultName = Snapshot.defaultServer
 
+    /// Unique in the config; recorded in every snapshot taken from this server.
+    public var name: String
     public var host: String?
     public var port: Int?
     public var user: String?
@@ -16,6 +22,9 @@ public struct PostgresSettings: Sendable, Equatable {
     /// Seconds, passed to libpq's connect_timeout.
     public var connectTimeout: Int
     public var databases: [String]
+    /// Snapshot source names of databases whose source is not their own name
+    /// (`- {name: app, source: app-immich}`), by database name.
+    public var sourceNames: [String: String]
     public var jobs: Int
     /// The pg_dump command line used for DDL, already split into arguments.
     public var pgDump: [String]
@@ -26,11 +35,13 @@ public struct PostgresSettings: Sendable, Equatable {
     public var lockTimeout: TimeInterval
 
     public init(
+        name: String = PostgresSettings.defaultName,
         host: String? = nil, port: Int? = nil, user: String? = nil, dbname: String = "postgres",
         passwordFile: String? = nil, sslMode: String? = nil, connectTimeout: Int = 10,
-        databases: [String] = PostgresSettings.defaultDatabases, jobs: Int = 2,
+        databases: [String] = PostgresSettings.defaultDatabases, sourceNames: [String: String] = [:], jobs: Int = 2,
         pgDump: [String] = ["pg_dump"], lockTimeout: TimeInterval = 30, pgRestore: [String] = ["pg_restore"]
     ) {
+        self.name = name
         self.host = host
         self.port = port
         self.user = user
@@ -39,10 +50,23 @@ public struct PostgresSettings: Sendable, Equatable {
         self.sslMode = sslMode
         self.connectTimeout = connectTimeout
         self.databases = databases
+        self.sourceNames = sourceNames
         self.jobs = jobs
         self.pgDump = pgDump
         self.pgRestore = pgRestore
         self.lockTimeout = lockTimeout
+    }
+
+    /// The snapshot source name of one of this server's databases: its own
+    /// name unless the config gave it a `source:`.
+    public func source(of database: String) -> String {
+        sourceNames[database] ?? database
+    }
+
+    /// The source of this server's roles snapshot: `globals` for the server
+    /// named `default` (so the single form keeps its history), else `globals-NAME`.
+    public var globalsSource: String {
+        name == Self.defaultName ? "globals" : "globals-\(name)"
     }
 }
 

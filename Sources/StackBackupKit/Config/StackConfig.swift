@@ -17,7 +17,10 @@ public struct StackConfig: Sendable {
     /// A local path, or a URL-like location ("s3:…") kept as written.
     public var repository: String?
     public var passwordFile: String?
-    public var postgres: PostgresSettings
+    /// The PostgreSQL servers, in file order: one (named `default`) for the
+    /// single-mapping form of `postgres:` or when it is absent, one per entry of
+    /// its list form, none for `postgres: []`.
+    public var servers: [PostgresSettings]
     /// In file order.
     public var volumes: [VolumeSettings]
     public var retention: RetentionPolicySet?
@@ -39,10 +42,13 @@ public struct StackConfig: Sendable {
     public var s3SecretKeyFile: String?
     /// Line of each setting, keyed "repository", "volumes.NAME", "volumes.NAME.path", …
     public internal(set) var lines: [String: Int]
+    /// `postgres:` was written as a list of servers: their settings' lines are
+    /// keyed "postgres.NAME.KEY" instead of "postgres.KEY" (see `lineKey`).
+    public internal(set) var serverListForm: Bool
 
     public init(
         file: String = "", repository: String? = nil, passwordFile: String? = nil,
-        postgres: PostgresSettings = PostgresSettings(), volumes: [VolumeSettings] = [],
+        servers: [PostgresSettings] = [PostgresSettings()], volumes: [VolumeSettings] = [],
         retention: RetentionPolicySet? = nil, pruneEvery: TimeInterval? = nil,
         statusFile: String? = nil, metricsFile: String? = nil,
         hooks: HookSettings = HookSettings(), maintenance: MaintenanceSettings = MaintenanceSettings()
@@ -50,7 +56,7 @@ public struct StackConfig: Sendable {
         self.file = file
         self.repository = repository
         self.passwordFile = passwordFile
-        self.postgres = postgres
+        self.servers = servers
         self.volumes = volumes
         self.retention = retention
         self.retentionFile = nil
@@ -60,6 +66,7 @@ public struct StackConfig: Sendable {
         self.hooks = hooks
         self.maintenance = maintenance
         self.lines = [:]
+        self.serverListForm = false
     }
 
     public func volume(named name: String) -> VolumeSettings? {

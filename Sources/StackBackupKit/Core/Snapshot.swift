@@ -45,13 +45,17 @@ public struct Snapshot: Codable, Sendable {
     public var toolVersion: String
     /// PostgreSQL `server_version_num` for database sources.
     public var serverVersion: Int?
+    /// The configured PostgreSQL server (`postgres:` entry name) a `postgres`
+    /// or `globals` snapshot was taken from. Absent in older documents, which
+    /// came from the single server now called `default`: see `serverName`.
+    public var server: String?
     /// Set by `copy`: the id of the original snapshot (in the repository it
     /// was first taken in) this one is a copy of. Absent in older documents.
     public var copiedFrom: ObjectID?
 
     public init(time: Date, host: String, kind: SourceKind, source: String, tags: [String] = [],
                 root: ObjectID, parent: ObjectID? = nil, path: String? = nil,
-                stats: SnapshotStats = SnapshotStats(), serverVersion: Int? = nil) {
+                stats: SnapshotStats = SnapshotStats(), serverVersion: Int? = nil, server: String? = nil) {
         self.time = time
         self.host = host
         self.kind = kind
@@ -63,12 +67,20 @@ public struct Snapshot: Codable, Sendable {
         self.stats = stats
         self.toolVersion = StackBackupVersion.current
         self.serverVersion = serverVersion
+        self.server = server
     }
+
+    /// The server name of a snapshot written before servers were recorded.
+    public static let defaultServer = "default"
+
+    /// The server of a database or globals snapshot, `default` when unrecorded.
+    public var serverName: String { server ?? Self.defaultServer }
 
     enum CodingKeys: String, CodingKey {
         case time, host, kind, source, tags, root, parent, path, stats
         case toolVersion = "tool_version"
         case serverVersion = "server_version"
+        case server
         case copiedFrom = "copied_from"
     }
 }

@@ -6,24 +6,28 @@ public struct DatabaseBackupOutcome: Sendable {
     public let warnings: [String]
 }
 
-/// Dumps databases and globals into snapshots of kind `postgres` / `globals`.
+/// Dumps databases and globals into snapshots of kind `postgres` / `globals`,
+/// each recording the server (`settings.name`) it was taken from.
 public enum DatabaseBackupJob {
-    public static func backup(database: String, settings: PostgresSettings, repository: Repository,
+    /// `source` defaults to the server's source name for `database` (its own name
+    /// unless the config gave it another).
+    public static func backup(database: String, settings: PostgresSettings, source: String? = nil, repository: Repository,
                               tags: [String] = [], time: Date? = nil,
                               progress: ((DumpProgress) -> Void)? = nil) throws -> DatabaseBackupOutcome {
+        let source = source ?? settings.source(of: database)
         let lock = try repository.lock(exclusive: false, command: "backup db \(database)")
         defer { try? lock.release() }
         let started = Date()
-        let parent = try repository.latestSnapshot(source: database)
+        let parent = try repository.latestSnapshot(source: source)
         let options = DumpOptions(chunker: repository.config.chunker.database, gear: repository.gearTable,
                                   jobs: settings.jobs, pgDump: settings.pgDump, lockTimeout: settings.lockTimeout)
         let dumper = DatabaseDumper(connection: settings.connectionConfig(), store: repository, options: options, progress: progress)
         let result = try dumper.dump(database: database)
         var stats = result.stats
         stats.durationSeconds = Date().timeIntervalSince(started)
-        let snapshot = Snapshot(time: time ?? started, host: HostInfo.hostname, kind: .postgres, source: database, tags: tags,
+        let snapshot = Snapshot(time: time ?? started, host: HostInfo.hostname, kind: .postgres, source: source, tags: tags,
                                 root: result.manifestID, parent: parent?.id, stats: stats,
-                                serverVersion: result.manifest.serverVersion)
+                                serverVersion: result.manifest.serverVersion, server: settings.name)
         let id = try repository.saveSnapshot(snapshot)
         return DatabaseBackupOutcome(snapshotID: id, snapshot: snapshot, warnings: result.warnings)
     }
@@ -33,13 +37,20 @@ public enum DatabaseBackupJob {
         let lock = try repository.lock(exclusive: false, command: "backup globals")
         defer { try? lock.release() }
         let started = Date()
-        let parent = try repository.latestSnapshot(source: "globals")
+        let parent = try repository.latestSnapshot(source: settings.globalsSource)
         let result = try GlobalsDumper(connection: settings.connectionConfig(), store: repository).dump()
         var stats = SnapshotStats()
         stats.durationSeconds = Date().timeIntervalSince(started)
-        let snapshot = Snapshot(time: time ?? started, host: HostInfo.hostname, kind: .globals, source: "globals", tags: tags,
-                                root: result.manifestID, parent: parent?.id, stats: stats)
+        let snapshot = Snapshot(time: time ?? started, host: HostInfo.hostname, kind: .globals, source: settings.globalsSource,
+                                tags: tags, root: result.manifestID, parent: parent?.id, stats: stats, server: settings.name)
         let id = try repository.saveSnapshot(snapshot)
         return DatabaseBackupOutcome(snapshotID: id, snapshot: snapshot, warnings: result.warnings)
+    }
+
+    /// The newest roles snapshot of the server a database snapshot was taken
+    /// from (for `restore --with-roles`); snapshots without a recorded server
+    /// belong to `default`.
+    public static func latestGlobals(of snapshot: Snapshot, in repository: Repository) throws -> SnapshotRecord? {
+        try repository.listSnapshots().snapshots.last { $0.snapshot.kind == .globals && $0.snapshot.serverName == snapshot.serverName }
     }
 }

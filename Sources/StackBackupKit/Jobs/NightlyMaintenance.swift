@@ -8,14 +8,17 @@ public enum NightlyMaintenance {
     /// Runs what is due; returns one line per failure.
     public static func run(config: StackConfig, status: inout RunStatus, now: Date = Date(),
                            report: (RunEvent) -> Void) -> [String] {
-        let settings = config.postgres
         let schedule = config.maintenance
         let tasks: [(name: String, schedule: MaintenanceSchedule)] = [
             ("analyze", schedule.analyze), ("vacuum", schedule.vacuum),
             ("reindex-invalid", schedule.reindexInvalid), ("check", schedule.check),
         ]
         var failures: [String] = []
-        let maintenance = Maintenance(connection: settings.connectionConfig(), options: MaintenanceOptions(lockTimeout: 5), progress: nil)
+        // One Maintenance per server; databases are named by their source.
+        let targets = config.databaseTargets.map { target in
+            (target.source, target.database,
+             Maintenance(connection: target.server.connectionConfig(), options: MaintenanceOptions(lockTimeout: 5), progress: nil))
+        }
         for task in tasks {
             guard let interval = task.schedule.interval else { continue }
             let key = "maintenance-\(task.name)"
@@ -23,26 +26,26 @@ public enum NightlyMaintenance {
             if let last = status.steps[key]?.lastRun, status.steps[key]?.ok == true, now.timeIntervalSince(last) < interval - 3_600 { continue }
             var problems: [String] = []
             var done = 0
-            for database in settings.databases {
+            for (label, database, maintenance) in targets {
                 do {
                     switch task.name {
                     case "analyze":
                         let s = try maintenance.analyze(database: database)
-                        problems += s.failures.map { "\(database): \($0)" }
+                        problems += s.failures.map { "\(label): \($0)" }
                     case "vacuum":
                         let s = try maintenance.vacuum(database: database, analyze: true, full: false, confirmed: false)
-                        problems += s.failures.map { "\(database): \($0)" }
+                        problems += s.failures.map { "\(label): \($0)" }
                     case "reindex-invalid":
                         let s = try maintenance.reindex(database: database, concurrently: true, invalidOnly: true)
-                        problems += s.failures.map { "\(database): \($0)" }
+                        problems += s.failures.map { "\(label): \($0)" }
                     default:
                         let r = try maintenance.check(database: database, heapAllIndexed: false, installAmcheck: false)
-                        problems += r.corrupt.map { "\(database): \($0)" }
+                        problems += r.corrupt.map { "\(label): \($0)" }
                         if r.amcheckMissing, let message = r.message { report(.warning("maintenance check: \(message)")) }
                     }
                     done += 1
                 } catch {
-                    problems.append("\(database): \(error)")
+                    problems.append("\(label): \(error)")
                 }
             }
             let ok = problems.isEmpty

@@ -79,17 +79,19 @@ public final class NightlyRun {
             status.sources[name] = entry
         }
 
-        let postgres = config.postgres
-        if !postgres.databases.isEmpty {
-            record("globals", kind: "globals") {
-                let o = try DatabaseBackupJob.backupGlobals(settings: postgres, repository: repository, time: started)
+        // Server by server: its roles, then its databases, each under its source name.
+        for server in config.servers where !server.databases.isEmpty {
+            let on = config.servers.count > 1 ? " on server \(server.name)" : ""
+            record(server.globalsSource, kind: "globals") {
+                let o = try DatabaseBackupJob.backupGlobals(settings: server, repository: repository, time: started)
                 return (o.snapshot, o.snapshotID, o.warnings)
             }
-            for database in postgres.databases {
-                report(.info("dumping database \(database)"))
-                record(database, kind: "postgres") {
-                    let o = try DatabaseBackupJob.backup(database: database, settings: postgres, repository: repository, time: started) { p in
-                        self.report(.progress("\(database): \(p.tablesDone)/\(p.tablesTotal) tables, \(p.bytesDone) B"))
+            for database in server.databases {
+                let source = server.source(of: database)
+                report(.info("dumping database \(database)\(on)"))
+                record(source, kind: "postgres") {
+                    let o = try DatabaseBackupJob.backup(database: database, settings: server, repository: repository, time: started) { p in
+                        self.report(.progress("\(source): \(p.tablesDone)/\(p.tablesTotal) tables, \(p.bytesDone) B"))
                     }
                     return (o.snapshot, o.snapshotID, o.warnings)
                 }

@@ -49,24 +49,27 @@ public enum VerifySlice {
 }
 
 /// The weekly restore drill of the nightly run: on `drill_day`, one database
-/// (rotating week by week through the configured ones) is restored into a
-/// scratch database, compared with its manifest and dropped.
+/// (rotating week by week through the configured ones of every server) is
+/// restored into a scratch database on its own server, compared with its
+/// manifest and dropped.
 public enum NightlyDrill {
     public static func runIfDue(config: StackConfig, repository: Repository, now: Date) throws -> String? {
         guard let weekday = config.drillWeekday, Calendar.current.component(.weekday, from: now) == weekday else { return nil }
-        let databases = config.postgres.databases
-        guard !databases.isEmpty else { return nil }
+        let targets = config.databaseTargets
+        guard !targets.isEmpty else { return nil }
         let week = Int(now.timeIntervalSince1970 / (7 * 86_400))
-        let database = databases[week % databases.count]
-        guard let snapshot = try repository.latestSnapshot(source: database) else {
-            return "no snapshot of \(database) to drill yet"
+        let target = targets[week % targets.count]
+        let source = target.source, server = target.server
+        guard let snapshot = try repository.latestSnapshot(source: source) else {
+            return "no snapshot of \(source) to drill yet"
         }
-        let drill = RestoreDrill(connection: config.postgres.connectionConfig(), repository: repository,
-                                 options: DrillOptions(jobs: config.postgres.jobs, pgRestore: config.postgres.pgRestore))
+        let drill = RestoreDrill(connection: server.connectionConfig(), repository: repository,
+                                 options: DrillOptions(jobs: server.jobs, pgRestore: server.pgRestore))
         let report = try drill.run(snapshot: snapshot)
         guard report.passed else {
-            throw IntegrityError(object: "database \(database) snapshot \(snapshot.id.short)", problem: "the restore drill failed: \(report.problems.joined(separator: "; "))")
+            throw IntegrityError(object: "database \(source) snapshot \(snapshot.id.short)", problem: "the restore drill failed: \(report.problems.joined(separator: "; "))")
         }
-        return "restore drill of \(database) (snapshot \(snapshot.id.short)) passed: \(report.tablesChecked) tables"
+        let on = config.servers.count > 1 ? " on server \(server.name)" : ""
+        return "restore drill of \(source) (snapshot \(snapshot.id.short))\(on) passed: \(report.tablesChecked) tables"
     }
 }

@@ -10,81 +10,109 @@ extension Backup {
             discussion: """
             Each database is read inside one exported snapshot shared by all workers; rows are copied in
             key order so unchanged rows deduplicate night after night. The connection comes from the
-            config's `postgres:` section, else the PG* environment and ~/.pgpass.
+            config's `postgres:` server holding the database, else the PG* environment and ~/.pgpass.
+            A name is a snapshot source or a database name; one on several servers needs --server.
 
             \(ExitStatus.table)
             """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var snapshotOptions: SnapshotOptions
-        @Argument(help: "Database names (default: the config's `postgres.databases`, else immich umami backend authelia).")
+        @Argument(help: "Database or source names (default: every database of the config's `postgres:` servers, else immich umami backend authelia).")
         var names: [String] = []
-        @Option(help: "Parallel COPY workers (default: the config's jobs, else 2).") var jobs: Int?
+        @Option(help: ArgumentHelp("Only this configured server (its `name:` under `postgres:`); says where a database name on several servers is meant.", valueName: "name"))
+        var server: String?
+        @Option(help: "Parallel COPY workers (default: the server's jobs, else 2).") var jobs: Int?
 
         func run() throws {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 if snapshotOptions.dryRun { throw ValidationError("--dry-run is not supported for database dumps yet") }
-                var settings = try context.config()?.postgres ?? PostgresSettings()
-                if let jobs { settings.jobs = jobs }
-                let databases = names.isEmpty ? settings.databases : names
+                let config = try context.stackConfig()
+                var targets = try config.databaseTargets(names, server: server)
+                if let jobs { for i in targets.indices { targets[i].server.jobs = jobs } }
+                let named = config.servers.count > 1
                 let repository = try context.openRepository()
                 let time = try snapshotOptions.parsedTime()
                 var failures = 0
-                for database in databases {
+                for target in targets {
                     let started = Date()
                     let console = context.console
-                    console.info("dumping \(database)")
+                    let label = target.source
+                    console.info("dumping \(target.database)\(named ? " on server \(target.server.name)" : "")")
                     do {
-                        let outcome = try DatabaseBackupJob.backup(database: database, settings: settings, repository: repository,
-                                                                   tags: snapshotOptions.tags, time: time) { p in
-                            console.progress("\(database): \(p.table.map { "\($0), " } ?? "")\(p.tablesDone)/\(p.tablesTotal) tables, \(p.rowsDone) rows, \(Format.bytes(p.bytesDone)), \(Format.rate(p.bytesDone, Date().timeIntervalSince(started)))")
+                        let outcome = try DatabaseBackupJob.backup(database: target.database, settings: target.server, source: target.source,
+                                                                   repository: repository, tags: snapshotOptions.tags, time: time) { p in
+                            console.progress("\(label): \(p.table.map { "\($0), " } ?? "")\(p.tablesDone)/\(p.tablesTotal) tables, \(p.rowsDone) rows, \(Format.bytes(p.bytesDone)), \(Format.rate(p.bytesDone, Date().timeIntervalSince(started)))")
                         }
-                        for warning in outcome.warnings { console.warning("\(database): \(warning)") }
+                        for warning in outcome.warnings { console.warning("\(label): \(warning)") }
                         let s = outcome.snapshot.stats
                         if global.json {
-                            try console.printJSON(DumpJSON(snapshot: outcome.snapshotID?.hex, database: database, stats: s, warnings: outcome.warnings))
+                            try console.printJSON(DumpJSON(snapshot: outcome.snapshotID?.hex, database: target.database, source: label,
+                                                           server: target.server.name, stats: s, warnings: outcome.warnings))
                         } else {
-                            console.info("\(database): snapshot \(outcome.snapshotID?.short ?? "-") saved: \(s.tables ?? 0) tables, \(s.rows ?? 0) rows, read \(Format.bytes(s.bytesRead)), added \(Format.bytes(s.bytesAdded)) in \(Format.duration(s.durationSeconds))")
+                            console.info("\(label): snapshot \(outcome.snapshotID?.short ?? "-") saved: \(s.tables ?? 0) tables, \(s.rows ?? 0) rows, read \(Format.bytes(s.bytesRead)), added \(Format.bytes(s.bytesAdded)) in \(Format.duration(s.durationSeconds))")
                         }
                     } catch {
                         failures += 1
-                        console.error("\(database): \(error)")
-                        if databases.count == 1 { throw ExitCode(ExitStatus.of(error).rawValue) }
+                        console.error("\(label): \(error)")
+                        if targets.count == 1 { throw ExitCode(ExitStatus.of(error).rawValue) }
                     }
                 }
-                return failures == 0 ? .ok : (failures == databases.count ? .failure : .partial)
+                return failures == 0 ? .ok : (failures == targets.count ? .failure : .partial)
             }
         }
     }
 
     struct Globals: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Dump roles, memberships and role settings (with password hashes when readable) as a `globals` snapshot.",
-            discussion: ExitStatus.table)
+            abstract: "Dump roles, memberships and role settings (with password hashes when readable): one snapshot per server.",
+            discussion: """
+            Each configured server's roles are filed as `globals` (the server named `default`, as in the
+            single-mapping form of `postgres:`) or `globals-NAME`; `restore DB --with-roles` uses those of
+            the server the database snapshot was taken from.
+
+            \(ExitStatus.table)
+            """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var snapshotOptions: SnapshotOptions
+        @Option(help: ArgumentHelp("Only this configured server (default: every server).", valueName: "name"))
+        var server: String?
 
         func run() throws {
             let context = CommandContext(global)
             try runCommand(context.console) {
-                let settings = try context.config()?.postgres ?? PostgresSettings()
-                let repository = try context.openRepository()
-                let outcome = try DatabaseBackupJob.backupGlobals(settings: settings, repository: repository, tags: snapshotOptions.tags,
-                                                                  time: try snapshotOptions.parsedTime())
-                for warning in outcome.warnings { context.console.warning(warning) }
-                if global.json {
-                    try context.console.printJSON(DumpJSON(snapshot: outcome.snapshotID?.hex, database: "globals", stats: outcome.snapshot.stats, warnings: outcome.warnings))
-                } else {
-                    context.console.info("globals: snapshot \(outcome.snapshotID?.short ?? "-") saved")
+                let servers = try context.stackConfig().servers(selecting: server)
+                guard !servers.isEmpty else {
+                    throw ServerSelectionError("the config lists no PostgreSQL servers (`postgres: []`): there are no roles to dump")
                 }
-                return .ok
+                let repository = try context.openRepository()
+                let time = try snapshotOptions.parsedTime()
+                var failures = 0
+                for settings in servers {
+                    let label = settings.globalsSource
+                    do {
+                        let outcome = try DatabaseBackupJob.backupGlobals(settings: settings, repository: repository, tags: snapshotOptions.tags, time: time)
+                        for warning in outcome.warnings { context.console.warning("\(label): \(warning)") }
+                        if global.json {
+                            try context.console.printJSON(DumpJSON(snapshot: outcome.snapshotID?.hex, database: "globals", source: label,
+                                                                   server: settings.name, stats: outcome.snapshot.stats, warnings: outcome.warnings))
+                        } else {
+                            context.console.info("\(label): snapshot \(outcome.snapshotID?.short ?? "-") saved")
+                        }
+                    } catch {
+                        failures += 1
+                        context.console.error("\(label): \(error)")
+                        if servers.count == 1 { throw ExitCode(ExitStatus.of(error).rawValue) }
+                    }
+                }
+                return failures == 0 ? .ok : (failures == servers.count ? .failure : .partial)
             }
         }
     }
 }
 
 private struct DumpJSON: Encodable {
-    let snapshot: String?, database: String, stats: SnapshotStats, warnings: [String]
+    let snapshot: String?, database: String, source: String, server: String, stats: SnapshotStats, warnings: [String]
 }

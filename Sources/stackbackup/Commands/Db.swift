@@ -5,45 +5,50 @@ import StackBackupKit
 struct Db: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Maintain the databases: health report, vacuum, analyze, reindex, amcheck.",
-        discussion: "The connection comes from the config's `postgres:` section, else the PG* environment and ~/.pgpass. Databases default to the configured list.\n\n\(ExitStatus.table)",
+        discussion: "The connection comes from the config's `postgres:` server holding each database, else the PG* environment and ~/.pgpass. Databases default to every configured one; --server NAME keeps to one server and says where a database name on several servers is meant.\n\n\(ExitStatus.table)",
         subcommands: [StatusCommand.self, Vacuum.self, Analyze.self, Reindex.self, Check.self])
 
     struct Target: ParsableArguments {
-        @Argument(help: "Databases (default: the config's postgres.databases).") var databases: [String] = []
+        @Argument(help: "Databases or their source names (default: every database of the config's servers).") var databases: [String] = []
+        @Option(help: ArgumentHelp("Only this configured server (its `name:` under `postgres:`).", valueName: "name"))
+        var server: String?
         @Option(help: ArgumentHelp("Give up on a table whose lock is not granted within this many seconds.", valueName: "seconds"))
         var lockTimeout: Double = 5
         @Option(help: ArgumentHelp("Cancel a statement running longer than this many seconds.", valueName: "seconds"))
         var statementTimeout: Double?
     }
 
-    static func settings(_ context: CommandContext) throws -> PostgresSettings {
-        try context.config()?.postgres ?? PostgresSettings()
+    /// The databases to work on, server by server.
+    static func groups(_ context: CommandContext, _ names: [String], server: String?) throws -> [(server: PostgresSettings, targets: [DatabaseTarget])] {
+        try context.stackConfig().serverGroups(names, server: server)
     }
 
     /// Runs `body` per database and prints each summary; exit 3 when anything was skipped or failed.
     static func runMaintenance(_ context: CommandContext, _ target: Target, patterns: [String] = [],
                                _ body: (Maintenance, String) throws -> MaintenanceSummary) throws -> ExitStatus {
-        let settings = try settings(context)
         let console = context.console
         let options = MaintenanceOptions(lockTimeout: target.lockTimeout, statementTimeout: target.statementTimeout, tablePatterns: patterns)
-        let maintenance = Maintenance(connection: settings.connectionConfig(), options: options) { p in
-            switch p.event {
-            case .started, .running:
-                var line = "\(p.database): \(p.operation.rawValue) \(p.object) (\(p.position)/\(p.count))"
-                if let phase = p.phase { line += " \(phase)" }
-                if let done = p.blocksDone, let total = p.blocksTotal, total > 0 { line += String(format: " %.0f%%", Double(done) * 100 / Double(total)) }
-                console.progress(line)
-            case .failed, .skipped, .finished: break
-            }
-        }
         var summaries: [MaintenanceSummary] = []
-        for database in target.databases.isEmpty ? settings.databases : target.databases {
-            let summary = try body(maintenance, database)
-            summaries.append(summary)
-            if !context.options.json {
-                console.output("\(database): \(summary.operation.rawValue) of \(summary.tables.count) table(s) in \(Format.duration(summary.seconds)), reclaimed \(Format.bytes(max(0, summary.bytesReclaimed)))")
-                for skipped in summary.skipped { console.warning("\(database): skipped \(skipped)") }
-                for failure in summary.failures { console.error("\(database): \(failure)") }
+        for (server, databases) in try groups(context, target.databases, server: target.server) {
+            let maintenance = Maintenance(connection: server.connectionConfig(), options: options) { p in
+                switch p.event {
+                case .started, .running:
+                    var line = "\(p.database): \(p.operation.rawValue) \(p.object) (\(p.position)/\(p.count))"
+                    if let phase = p.phase { line += " \(phase)" }
+                    if let done = p.blocksDone, let total = p.blocksTotal, total > 0 { line += String(format: " %.0f%%", Double(done) * 100 / Double(total)) }
+                    console.progress(line)
+                case .failed, .skipped, .finished: break
+                }
+            }
+            for database in databases {
+                let summary = try body(maintenance, database.database)
+                summaries.append(summary)
+                let label = database.source
+                if !context.options.json {
+                    console.output("\(label): \(summary.operation.rawValue) of \(summary.tables.count) table(s) in \(Format.duration(summary.seconds)), reclaimed \(Format.bytes(max(0, summary.bytesReclaimed)))")
+                    for skipped in summary.skipped { console.warning("\(label): skipped \(skipped)") }
+                    for failure in summary.failures { console.error("\(label): \(failure)") }
+                }
             }
         }
         if context.options.json { try console.printJSON(summaries) }
@@ -56,34 +61,47 @@ struct Db: ParsableCommand {
             abstract: "Health report: sizes, dead tuples and bloat, vacuum/analyze times, wraparound age, long and idle transactions, index problems, cache hit ratio, extension updates.",
             discussion: "Exit code 3 when there are warnings.\n\n\(ExitStatus.table)")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Databases (default: the config's postgres.databases).") var databases: [String] = []
+        @Argument(help: "Databases or their source names (default: every database of the config's servers).") var databases: [String] = []
+        @Option(help: ArgumentHelp("Only this configured server (its `name:` under `postgres:`).", valueName: "name"))
+        var server: String?
 
         func run() throws {
             let context = CommandContext(global)
             try runCommand(context.console) {
-                let settings = try Db.settings(context)
-                var report = try HealthCollector.collect(connection: settings.connectionConfig(),
-                                                         databases: databases.isEmpty ? settings.databases : databases)
-                Self.addGrowth(to: &report, context)
-                if global.json {
-                    try context.console.printJSON(report)
-                } else {
-                    for line in DbStatusText.lines(report, colour: context.console.isTerminal) { context.console.output(line) }
+                // One report per server: sizes and warnings are a server's.
+                var reports: [ServerHealthJSON] = []
+                for (settings, targets) in try Db.groups(context, databases, server: server) {
+                    let report = try HealthCollector.collect(connection: settings.connectionConfig(), databases: targets.map(\.database))
+                    reports.append(ServerHealthJSON(server: settings.name, report: report))
                 }
-                return report.warnings.isEmpty ? .ok : .partial
+                Self.addGrowth(to: &reports, context)
+                if global.json {
+                    // One server: its report, as before servers had names; several: a list.
+                    if reports.count == 1 { try context.console.printJSON(reports[0].report) } else { try context.console.printJSON(reports) }
+                } else {
+                    for entry in reports {
+                        if reports.count > 1 { context.console.output("server \(entry.server):") }
+                        for line in DbStatusText.lines(entry.report, colour: context.console.isTerminal) { context.console.output(line) }
+                    }
+                }
+                return reports.allSatisfy { $0.report.warnings.isEmpty } ? .ok : .partial
             }
         }
 
         /// Growth since the newest dump, when a repository is configured and its
-        /// passphrase is at hand without asking; the report stands without it.
-        static func addGrowth(to report: inout HealthReport, _ context: CommandContext) {
+        /// passphrase is at hand without asking; the reports stand without it.
+        static func addGrowth(to reports: inout [ServerHealthJSON], _ context: CommandContext) {
             guard (try? context.repositoryLocation()) != nil else {
                 context.console.detail("no repository given: growth since the last backup is not shown")
                 return
             }
             do {
+                let config = try context.stackConfig()
                 let repository = try context.openRepository(backend: try context.backend(), passphrase: try context.passphrase(prompt: false))
-                try report.addGrowth(from: repository)
+                for i in reports.indices {
+                    let settings = try config.server(named: reports[i].server)
+                    try reports[i].report.addGrowth(from: repository, source: settings.source(of:))
+                }
             } catch {
                 context.console.warning("growth since the last backup is not shown: \(error)")
             }
@@ -152,18 +170,20 @@ struct Db: ParsableCommand {
         func run() throws {
             let context = CommandContext(global)
             try runCommand(context.console) {
-                let settings = try Db.settings(context)
                 let options = MaintenanceOptions(lockTimeout: target.lockTimeout, statementTimeout: target.statementTimeout)
-                let maintenance = Maintenance(connection: settings.connectionConfig(), options: options, progress: nil)
                 var reports: [AmcheckReport] = []
-                for database in target.databases.isEmpty ? settings.databases : target.databases {
-                    let report = try maintenance.check(database: database, heapAllIndexed: heapallindexed, installAmcheck: installAmcheck)
-                    reports.append(report)
-                    if !global.json {
-                        if let message = report.message { context.console.output("\(database): \(message)") }
-                        context.console.output("\(database): \(report.checked) index(es) checked, \(report.corrupt.count) corrupt")
-                        for corrupt in report.corrupt { context.console.error("\(database): \(corrupt)") }
-                        for failure in report.failures { context.console.error("\(database): \(failure)") }
+                for (settings, databases) in try Db.groups(context, target.databases, server: target.server) {
+                    let maintenance = Maintenance(connection: settings.connectionConfig(), options: options, progress: nil)
+                    for database in databases {
+                        let report = try maintenance.check(database: database.database, heapAllIndexed: heapallindexed, installAmcheck: installAmcheck)
+                        reports.append(report)
+                        let label = database.source
+                        if !global.json {
+                            if let message = report.message { context.console.output("\(label): \(message)") }
+                            context.console.output("\(label): \(report.checked) index(es) checked, \(report.corrupt.count) corrupt")
+                            for corrupt in report.corrupt { context.console.error("\(label): \(corrupt)") }
+                            for failure in report.failures { context.console.error("\(label): \(failure)") }
+                        }
                     }
                 }
                 if global.json { try context.console.printJSON(reports) }
@@ -172,4 +192,10 @@ struct Db: ParsableCommand {
             }
         }
     }
+}
+
+/// `db status --json` with databases on several servers: one report per server.
+struct ServerHealthJSON: Encodable {
+    var server: String
+    var report: HealthReport
 }

@@ -16,6 +16,10 @@ struct Restore: ParsableCommand {
           stackbackup restore umami
           stackbackup restore umami --into umami_check
           stackbackup restore immich --replace --jobs 4
+        With several servers under `postgres:`, the restore goes to the server the config lists the
+        database's source under (else the one the snapshot was taken from); --server NAME chooses it,
+        and says which database is meant where a name is on several servers.
+          stackbackup restore app --server immich
 
         Volumes: --target DIR (empty or missing unless --overwrite); content is checked against its ids
         while written; a damaged file is reported and removed, the others restored (exit code 3).
@@ -37,8 +41,10 @@ struct Restore: ParsableCommand {
     @Option(help: ArgumentHelp("Databases: restore under this name instead of the original.", valueName: "name")) var into: String?
     @Flag(help: "Databases: replace an existing database that holds data (after a complete restore).") var replace = false
     @Flag(help: "Databases: with --replace, drop the old database instead of keeping it renamed.") var dropOld = false
-    @Option(help: "Databases: parallel COPY and index workers (default: the config's jobs, else 2).") var jobs: Int?
-    @Flag(help: "Databases: recreate missing roles from the latest globals snapshot first.") var withRoles = false
+    @Option(help: ArgumentHelp("Databases: the configured server (its `name:` under `postgres:`) to restore on, and to look the name up on.", valueName: "name"))
+    var server: String?
+    @Option(help: "Databases: parallel COPY and index workers (default: the server's jobs, else 2).") var jobs: Int?
+    @Flag(help: "Databases: recreate missing roles from the latest globals snapshot of the snapshot's server first.") var withRoles = false
     @Flag(help: "Databases: do not restore ownership; objects belong to the connecting user.") var noOwner = false
     @Option(name: .customLong("table"), help: ArgumentHelp("Databases: restore data only for tables matching this pattern (schema.table, * allowed; repeatable).", valueName: "pattern"))
     var tables: [String] = []
@@ -52,9 +58,15 @@ struct Restore: ParsableCommand {
     func run() throws {
         let context = CommandContext(global)
         try runCommand(context.console) {
+            let config = try context.stackConfig()
+            // A database name means its configured source (ambiguous on several servers without --server).
+            let source = try config.snapshotSource(for: what, server: server)
             let repository = try context.openRepository()
             // With --snapshot, WHAT names the source: a snapshot of another database is refused.
-            let record = try snapshot.map { try repository.resolveSnapshot($0, source: what) } ?? repository.resolveSnapshotOrSource(what)
+            let record = try snapshot.map { try repository.resolveSnapshot($0, source: source) } ?? repository.resolveSnapshotOrSource(source)
+            if server != nil && record.snapshot.kind != .postgres {
+                throw RepositoryError(.invalidArgument, "--server goes with database snapshots; \(record.id.short) is a \(record.snapshot.kind.rawValue) snapshot")
+            }
             switch record.snapshot.kind {
             case .volume:
                 guard let target else {
@@ -62,7 +74,9 @@ struct Restore: ParsableCommand {
                 }
                 return try restoreVolume(record, target: target, repository: repository, context: context)
             case .postgres:
-                return try DatabaseRestoreCommand(options: self, context: context).run(record, repository: repository)
+                let (settings, note) = try config.restoreServer(for: record.snapshot, server: server)
+                if let note { context.console.info(note) }
+                return try DatabaseRestoreCommand(options: self, context: context).run(record, server: settings, repository: repository)
             case .globals:
                 throw RepositoryError(.invalidArgument, "snapshot \(record.id.short) holds roles (globals); they are restored with `restore DB --with-roles`")
             }

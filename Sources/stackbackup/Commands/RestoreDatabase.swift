@@ -2,14 +2,13 @@ import ArgumentParser
 import Foundation
 import StackBackupKit
 
-/// The database half of `restore`: load the manifest, plan, restore, report.
+/// The database half of `restore`: load the manifest, plan, restore on `server`, report.
 struct DatabaseRestoreCommand {
     let options: Restore
     let context: CommandContext
 
-    func run(_ record: SnapshotRecord, repository: Repository) throws -> ExitStatus {
+    func run(_ record: SnapshotRecord, server settings: PostgresSettings, repository: Repository) throws -> ExitStatus {
         let console = context.console
-        let settings = try context.config()?.postgres ?? PostgresSettings()
         let manifest = try repository.loadJSON(DatabaseManifest.self, id: record.snapshot.root)
         let lock = try repository.lock(exclusive: false, command: "restore \(manifest.database)")
         defer { try? lock.release() }
@@ -22,8 +21,12 @@ struct DatabaseRestoreCommand {
         restoreOptions.tables = options.tables
         restoreOptions.dryRun = options.dryRun
         restoreOptions.pgRestore = settings.pgRestore
-        if options.withRoles, let globals = try repository.latestSnapshot(source: "globals") {
-            restoreOptions.roles = try repository.loadJSON(GlobalsManifest.self, id: globals.snapshot.root)
+        if options.withRoles {
+            if let globals = try DatabaseBackupJob.latestGlobals(of: record.snapshot, in: repository) {
+                restoreOptions.roles = try repository.loadJSON(GlobalsManifest.self, id: globals.snapshot.root)
+            } else {
+                console.warning("no roles snapshot of server '\(record.snapshot.serverName)' in the repository: missing roles cannot be created (take one with `backup globals`)")
+            }
         }
         let restorer = DatabaseRestorer(
             connection: settings.connectionConfig(), store: repository, manifest: manifest, options: restoreOptions,
@@ -38,7 +41,8 @@ struct DatabaseRestoreCommand {
             }
             return .ok
         }
-        console.info("restoring \(manifest.database) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time))) into \(restoreOptions.target)")
+        let on = (try context.config()?.servers.count ?? 1) > 1 ? " on server \(settings.name)" : ""
+        console.info("restoring \(manifest.database) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time))) into \(restoreOptions.target)\(on)")
         let result = try restorer.run()
         if context.options.json {
             try console.printJSON(result)

@@ -6,7 +6,7 @@ struct Snapshots: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List snapshots, oldest first.", discussion: ExitStatus.table)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only snapshots of this source (a volume or database name, or `globals`).") var source: String?
+    @Option(help: "Only snapshots of this source (a volume or database source name, or `globals`/`globals-SERVER`).") var source: String?
     @Option(help: "Only snapshots carrying this tag.") var tag: String?
 
     func run() throws {
@@ -20,11 +20,15 @@ struct Snapshots: ParsableCommand {
             if global.json {
                 try context.console.printJSON(records.map(SnapshotJSON.init))
             } else {
+                // A Server column only once snapshots come from a server other than `default`.
+                let servers = records.contains { r in r.snapshot.server.map { $0 != Snapshot.defaultServer } ?? false }
                 let rows = records.map { r in
-                    [r.id.short, Format.time(r.snapshot.time), r.snapshot.kind.rawValue, r.snapshot.source, r.snapshot.host,
+                    [r.id.short, Format.time(r.snapshot.time), r.snapshot.kind.rawValue, r.snapshot.source]
+                        + (servers ? [r.snapshot.kind == .volume ? "" : r.snapshot.serverName] : []) + [r.snapshot.host,
                      Format.bytes(r.snapshot.stats.bytesTotal), Self.contents(r.snapshot.stats), r.snapshot.tags.joined(separator: ",")]
                 }
-                context.console.output(Format.table(["ID", "Time", "Kind", "Source", "Host", "Size", "Contents", "Tags"], rows))
+                let header = ["ID", "Time", "Kind", "Source"] + (servers ? ["Server"] : []) + ["Host", "Size", "Contents", "Tags"]
+                context.console.output(Format.table(header, rows))
                 context.console.info("\(records.count) snapshot(s)")
             }
             return listing.damaged.isEmpty ? .ok : .damaged
@@ -44,16 +48,19 @@ struct Snapshots: ParsableCommand {
 struct SnapshotJSON: Encodable {
     let id: String, shortID: String, time: Date, host: String, kind: String, source: String, tags: [String]
     let parent: String?, path: String?, root: String, stats: StatsJSON, toolVersion: String, serverVersion: Int?
+    /// The configured server of a database or globals snapshot (`default` when unrecorded).
+    let server: String?
 
     init(_ r: SnapshotRecord) {
         let s = r.snapshot
         id = r.id.hex; shortID = r.id.short; time = s.time; host = s.host; kind = s.kind.rawValue; source = s.source
         tags = s.tags; parent = s.parent?.hex; path = s.path; root = s.root.hex; stats = StatsJSON(s.stats)
         toolVersion = s.toolVersion; serverVersion = s.serverVersion
+        server = s.kind == .volume ? nil : s.serverName
     }
 
     enum CodingKeys: String, CodingKey {
         case id, shortID = "short_id", time, host, kind, source, tags, parent, path, root, stats
-        case toolVersion = "tool_version", serverVersion = "server_version"
+        case toolVersion = "tool_version", serverVersion = "server_version", server
     }
 }

@@ -99,14 +99,17 @@ struct DrillArguments: ParsableArguments {
     var drillServer: String?
     @Option(help: ArgumentHelp("Volume drill: check N files chosen at random (default: all).", valueName: "n"))
     var sample: Int?
+    @Option(help: ArgumentHelp("Restore drill: the configured server (its `name:` under `postgres:`) to drill on, and to look the name up on (default: the server of each snapshot's source).", valueName: "name"))
+    var server: String?
 
     var isRequested: Bool { restoreDrill != nil || volumeDrill != nil }
 
     func validate() throws {
         if restoreDrill != nil && volumeDrill != nil { throw ValidationError("give either --restore-drill or --volume-drill, not both") }
-        if !isRequested && (snapshot != nil || drillServer != nil || sample != nil) {
-            throw ValidationError("--snapshot, --drill-server and --sample go with --restore-drill or --volume-drill")
+        if !isRequested && (snapshot != nil || drillServer != nil || sample != nil || server != nil) {
+            throw ValidationError("--snapshot, --drill-server, --server and --sample go with --restore-drill or --volume-drill")
         }
+        if server != nil && restoreDrill == nil { throw ValidationError("--server goes with --restore-drill") }
         if restoreDrill == "all" && snapshot != nil { throw ValidationError("--snapshot names one snapshot: use it with --restore-drill DB, not all") }
         if let sample, sample < 1 { throw ValidationError("--sample must be at least 1") }
         if sample != nil && volumeDrill == nil { throw ValidationError("--sample goes with --volume-drill") }
@@ -127,30 +130,39 @@ struct DrillArguments: ParsableArguments {
 
     private func runRestoreDrill(_ target: String, repository: Repository, context: CommandContext) throws -> ExitStatus {
         let console = context.console
-        let settings = try context.config()?.postgres ?? PostgresSettings()
-        var connection = settings.connectionConfig()
-        if let drillServer { connection = try connection.applying(server: drillServer) }
+        let config = try context.stackConfig()
         let records: [SnapshotRecord]
         if target == "all" {
             records = try RestoreDrill.latestDatabaseSnapshots(in: repository)
             if records.isEmpty { throw DrillError(.invalidSnapshot, "there are no database snapshots in the repository to drill; run `stackbackup backup db` first") }
-        } else if let snapshot {
-            records = [try repository.resolveSnapshot(snapshot, source: target)]
         } else {
-            guard let latest = try repository.latestSnapshot(source: target) else {
-                throw DrillError(.invalidSnapshot, "there is no snapshot of database \(target); list them with `stackbackup snapshots`")
+            let source = try config.snapshotSource(for: target, server: server)
+            if let snapshot {
+                records = [try repository.resolveSnapshot(snapshot, source: source)]
+            } else {
+                guard let latest = try repository.latestSnapshot(source: source) else {
+                    throw DrillError(.invalidSnapshot, "there is no snapshot of database \(source); list them with `stackbackup snapshots`")
+                }
+                records = [latest]
             }
-            records = [latest]
+        }
+        // Each snapshot is drilled on its own server (or --server, or --drill-server).
+        func drillConnection(_ record: SnapshotRecord) throws -> (PGConnectionConfig, PostgresSettings) {
+            let settings = try config.restoreServer(for: record.snapshot, server: server).server
+            var connection = settings.connectionConfig()
+            if let drillServer { connection = try connection.applying(server: drillServer) }
+            return (connection, settings)
         }
         var reports: [DrillReport] = []
         var failures: [String: String] = [:]
         var damagedManifests = 0
         for record in records {
-            console.info("drilling \(record.snapshot.source) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time))) on \(connection.withDatabase("postgres").displayName)")
-            let drill = RestoreDrill(connection: connection, repository: repository,
-                                     options: DrillOptions(jobs: settings.jobs, pgRestore: settings.pgRestore),
-                                     progress: { phase in console.progress("\(record.snapshot.source): \(phase)") })
             do {
+                let (connection, settings) = try drillConnection(record)
+                console.info("drilling \(record.snapshot.source) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time))) on \(connection.withDatabase("postgres").displayName)")
+                let drill = RestoreDrill(connection: connection, repository: repository,
+                                         options: DrillOptions(jobs: settings.jobs, pgRestore: settings.pgRestore),
+                                         progress: { phase in console.progress("\(record.snapshot.source): \(phase)") })
                 let report = try drill.run(snapshot: record)
                 reports.append(report)
                 if !context.options.json { printReport(report, console: console) }

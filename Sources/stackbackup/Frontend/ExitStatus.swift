@@ -32,6 +32,7 @@ enum ExitStatus: Int32 {
             case .invalidArgument: return .usage
             default: return .failure
             }
+        case is ServerSelectionError: return .usage
         case is IntegrityError: return .damaged
         case let error as RestoreError where error.code == .interrupted: return .interrupted
         case let error as RestoreError where error.code == .damaged: return .damaged

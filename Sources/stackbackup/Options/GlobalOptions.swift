@@ -52,6 +52,11 @@ final class CommandContext {
         return config
     }
 
+    /// The config, or the empty one (a `default` server from the PG* environment) without a file.
+    func stackConfig() throws -> StackConfig {
+        try config() ?? StackConfig()
+    }
+
     func requireConfig(for purpose: String) throws -> StackConfig {
         guard let config = try config() else {
             throw RepositoryError(.invalidArgument, "\(purpose) needs a config file: give --config FILE or set STACKBACKUP_CONFIG (see policies/stack.example.yml)")

@@ -18,10 +18,15 @@ import Testing
         #expect(config.volumes.map(\.name) == ["immich-media", "navidrome-data", "music", "authelia-config",
                                                "caddy-data", "caddy-config", "homepage-config", "compose"])
         #expect(config.volume(named: "navidrome-data")?.sqlite == ["navidrome.db"])
-        #expect(config.postgres.databases == PostgresSettings.defaultDatabases)
+        #expect(config.databaseTargets.map(\.database).sorted() == PostgresSettings.defaultDatabases.sorted())
+        // Immich on its own PostgreSQL beside the shared one.
+        #expect(config.servers.map(\.name) == ["default", "immich"])
+        #expect(config.servers.map(\.databases) == [["umami", "backend", "authelia"], ["immich"]])
+        #expect(config.servers.last?.port == 5433 && config.servers.last?.pgDump == ["docker", "exec", "-i", "immich_postgres", "pg_dump"])
+        #expect(config.servers.map(\.globalsSource) == ["globals", "globals-immich"])
         #expect(config.retentionFile == Self.repoRoot + "/policies/retention.yml")
         #expect(config.retention?.policy(for: "umami") == RetentionPolicy(keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 2))
-        #expect(config.retention?.perSource.keys.sorted() == ["authelia", "globals"])
+        #expect(config.retention?.perSource.keys.sorted() == ["authelia", "globals", "globals-immich"], "globals covers every server's roles")
 
         let findings = ConfigCheck.run(config, configPath: path)
         let errors = findings.filter { $0.severity == .error }
@@ -33,7 +38,10 @@ import Testing
         #expect(stackWarnings.isEmpty, "\(stackWarnings)")
 
         let policies = try RetentionPolicySet.load(path: Self.repoRoot + "/policies/retention.yml")
-        #expect(policies == config.retention)
+        for source in ["immich", "umami", "authelia", "globals", "navidrome-data"] {
+            #expect(policies.policy(for: source) == config.retention?.policy(for: source), "\(source)")
+        }
+        #expect(config.retention?.policy(for: "globals-immich") == policies.policy(for: "globals"))
     }
 
     @Test func reportsMissingAndUnreadableFoldersAsErrorsOnTheirLine() throws {

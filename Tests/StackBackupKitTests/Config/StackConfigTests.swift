@@ -58,7 +58,9 @@ func configurationError(_ body: () throws -> Void) -> ConfigurationError? {
         let config = try StackConfig.parse(yaml: yaml, file: dir.sub("config.yml"))
         #expect(config.repository == "/var/backups/stackbackup")
         #expect(config.passwordFile == dir.sub("secrets/passphrase"), "relative paths are resolved against the config's folder")
-        let pg = config.postgres
+        #expect(config.servers.count == 1 && !config.serverListForm)
+        let pg = try #require(config.servers.first)
+        #expect(pg.name == "default" && pg.globalsSource == "globals", "the single form's server is called default")
         #expect(pg.host == "127.0.0.1" && pg.port == 5433 && pg.user == "backup" && pg.dbname == "admin")
         #expect(pg.passwordFile == "/etc/stackbackup/pgpass" && pg.sslMode == "require" && pg.connectTimeout == 15)
         #expect(pg.databases == ["immich", "umami"] && pg.jobs == 4 && pg.lockTimeout == 120)
@@ -81,9 +83,10 @@ func configurationError(_ body: () throws -> Void) -> ConfigurationError? {
     @Test func anEmptyConfigGivesTheDefaults() throws {
         let config = try StackConfig.parse(yaml: "# nothing yet\n", file: "/etc/stackbackup/config.yml")
         #expect(config.repository == nil && config.volumes.isEmpty && config.retention == nil)
-        #expect(config.postgres == PostgresSettings())
-        #expect(config.postgres.databases == ["immich", "umami", "backend", "authelia"])
-        #expect(config.postgres.jobs == 2 && config.postgres.pgDump == ["pg_dump"] && config.postgres.lockTimeout == 30)
+        #expect(config.servers == [PostgresSettings()])
+        let pg = try #require(config.servers.first)
+        #expect(pg.name == "default" && pg.databases == ["immich", "umami", "backend", "authelia"])
+        #expect(pg.jobs == 2 && pg.pgDump == ["pg_dump"] && pg.lockTimeout == 30)
         #expect(config.maintenance == MaintenanceSettings())
     }
 
