@@ -59,7 +59,9 @@ extension DatabaseRestorer {
         let jobs = order.compactMap { builds[$0] }.sorted { size($0.table) > size($1.table) }
         try RestoreWorkers.run(jobs, workers: options.jobs, cancellation: cancellation, connect: {
             let worker = try connectScratch()
-            try worker.execute("SET maintenance_work_mem = '256MB'")
+            for (name, value) in PostDataSettings.settings(for: manifest.tables).sorted(by: { $0.key < $1.key }) {
+                try worker.execute("SET \(name) = \(worker.escapeLiteral(value))")
+            }
             return worker
         }, body: { worker, build in
             var applied: [String: String] = [:]
@@ -81,7 +83,7 @@ extension DatabaseRestorer {
     /// One section of the schema archive through pg_restore into the scratch
     /// database. Its sessions get `synchronous_commit = off` (the scratch
     /// database is dropped on any failure anyway) and, for post-data's index
-    /// builds, 256 MB of `maintenance_work_mem`; nothing changes server-wide.
+    /// builds, `PostDataSettings`; nothing changes server-wide.
     /// Grants naming roles that are missing (`--no-owner`) cannot go through
     /// pg_restore, which runs an object's grants as one statement: then it
     /// skips all grants and the others are applied here, one by one.
@@ -92,7 +94,7 @@ extension DatabaseRestorer {
         defer { cancellation.unregister(cancel) }
         try checkCancelled()
         var settings = ["synchronous_commit": "off"]
-        if section == "post-data" { settings["maintenance_work_mem"] = "256MB" }
+        if section == "post-data" { settings.merge(PostDataSettings.settings(for: manifest.tables)) { $1 } }
         try archive.restore(section: section, into: tempName, jobs: section == "post-data" ? options.jobs : 1,
                             noOwner: options.noOwner, noPrivileges: !skipRoles.isEmpty, settings: settings, cancel: cancel)
         try checkCancelled()

@@ -67,3 +67,18 @@ import Testing
         #expect(decoded.extensionColumns == nil)
     }
 }
+
+@Suite struct PostDataSettingsTests {
+    func tables(_ sizes: [Int64]) -> [TableEntry] {
+        sizes.enumerated().map { i, bytes in
+            TableEntry(table: QualifiedName(schema: "public", name: "t\(i)"), columns: ["a"], format: "binary", orderedBy: [],
+                       parts: [TablePart(rows: 1, bytes: bytes, chunks: [], digest: "")])
+        }
+    }
+
+    @Test func memoryFollowsTheLargestTableBetweenFloorAndCap() {
+        #expect(PostDataSettings.settings(for: []) == ["maintenance_work_mem": "256MB", "max_parallel_maintenance_workers": "0"])
+        #expect(PostDataSettings.settings(for: tables([10 << 20, 400 << 20]))["maintenance_work_mem"] == "600MB")
+        #expect(PostDataSettings.settings(for: tables([5 << 30]))["maintenance_work_mem"] == "1024MB")
+    }
+}
