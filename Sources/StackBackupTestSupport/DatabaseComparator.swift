@@ -67,12 +67,14 @@ public enum DatabaseComparator {
     }
 
     /// Captures `database` on the server of `connection` (its host, port and user;
-    /// its database is ignored).
-    public static func snapshot(database: String, connection config: PGConnectionConfig) throws -> DatabaseState {
+    /// its database is ignored). `pgDump` reads the schema: the server's own for a
+    /// server newer than the pg_dump on PATH, one program for two servers compared.
+    public static func snapshot(database: String, connection config: PGConnectionConfig,
+                                pgDump: String = "pg_dump") throws -> DatabaseState {
         let db = try PGConnection.connect(config.withDatabase(database))
         var state = DatabaseState(database: database, schema: [:], tables: [:], sequences: [:], largeObjects: [:],
                                   acls: [:], properties: [:], materializedViews: [:])
-        state.schema = schemaBlocks(try pgDumpSchema(database: database, config: config))
+        state.schema = schemaBlocks(try pgDumpSchema(database: database, config: config, pgDump: pgDump))
 
         let userSchemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'"
         let relations = try db.execute("""
@@ -245,8 +247,8 @@ public enum DatabaseComparator {
         return "\(type) " + (schema.map { "\($0)." } ?? "") + name
     }
 
-    static func pgDumpSchema(database: String, config: PGConnectionConfig) throws -> String {
-        String(decoding: try PGClient.run(["pg_dump", "--schema-only", "--no-password", "--dbname=\(database)"], server: config), as: UTF8.self)
+    static func pgDumpSchema(database: String, config: PGConnectionConfig, pgDump: String = "pg_dump") throws -> String {
+        String(decoding: try PGClient.run([pgDump, "--schema-only", "--no-password", "--dbname=\(database)"], server: config), as: UTF8.self)
     }
 
     // MARK: - Helpers
