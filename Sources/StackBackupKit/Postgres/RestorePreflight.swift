@@ -33,7 +33,8 @@ extension DatabaseRestorer {
             throw RestoreError(.invalidOptions, step: "preflight", message: "--jobs must be at least 1")
         }
         if connection.serverVersion / 10000 < manifest.serverVersion / 10000 {
-            throw RestoreError(.serverTooOld, step: "preflight", message: "the server runs PostgreSQL \(connection.serverVersion / 10000) but the snapshot of \(manifest.database) was taken from PostgreSQL \(manifest.serverVersionString); restore onto version \(manifest.serverVersion / 10000) or newer")
+            // Its pg_dump wrote SQL and catalog state of the newer major, which an older server may not understand.
+            throw RestoreError(.serverTooOld, step: "preflight", message: "the server runs PostgreSQL \(connection.serverVersion / 10000) but the snapshot of \(manifest.database) was taken from PostgreSQL \(manifest.serverVersionString): a dump from a newer major cannot be loaded into an older server; restore onto PostgreSQL \(manifest.serverVersion / 10000) or newer (nothing was changed)")
         }
 
         let selected = try selectTables()

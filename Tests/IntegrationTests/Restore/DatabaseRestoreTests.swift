@@ -211,7 +211,7 @@ struct DatabaseRestoreTests {
             try d.restorer(RestoreOptions(target: target, trapSignals: false)).run()
         }
         #expect(tooOld.code == .serverTooOld)
-        #expect(tooOld.description.contains("taken from PostgreSQL 99.0; restore onto version 99 or newer"))
+        #expect(tooOld.description.contains("taken from PostgreSQL 99.0: a dump from a newer major cannot be loaded into an older server; restore onto PostgreSQL 99 or newer"))
         #expect(try !RestoreComparison.databaseExists(target, admin: d.admin))
     }
 
