@@ -12,13 +12,14 @@ public final class ScratchCluster: @unchecked Sendable {
     private let directory: String
     private var stopped = false
 
-    public init() throws {
+    /// `bin`: another installation's programs (`pg-cluster.sh start --bin`), else the test cluster's.
+    public init(bin: String? = nil) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stackbackup-pg2-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // pg-cluster.sh removes a folder on stop only when it carries its marker.
         FileManager.default.createFile(atPath: dir + "/.stackbackup-pg-cluster", contents: nil)
         directory = dir
-        let output = try Self.script(["start", dir])
+        let output = try Self.script(["start", dir] + (bin.map { ["--bin", $0] } ?? []))
         // "export PGHOST=127.0.0.1 PGPORT=NNNN PGUSER=postgres PGDATABASE=postgres"
         var values: [String: String] = [:]
         for word in output.split(whereSeparator: { $0 == " " || $0 == "\n" }) {

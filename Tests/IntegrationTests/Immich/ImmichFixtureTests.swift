@@ -8,13 +8,13 @@ import Testing
 /// index, a polygon column, the database's `search_path`), on PostgreSQL 18: backed up and
 /// restored through the binary with that server's pg_dump and pg_restore, compared with the
 /// source by the independent `DatabaseComparator`, and the restored indexes put to work.
-@Suite(.enabled(if: ImmichServer.configured != nil || TestPostgres.isCI, "needs PostgreSQL 18 with pgvector: run bash scripts/test.sh"))
+@Suite(.enabled(if: OtherServer.configured(18) != nil || TestPostgres.isCI, "needs PostgreSQL 18 with pgvector: run bash scripts/test.sh"))
 struct ImmichFixtureTests {
     static let assets = 3000
 
     @Test func theImmichFixtureRoundTripsExactlyOn18AndItsVectorAndEarthIndexesAnswerQueries() throws {
-        guard let server = ImmichServer.require() else { return }
-        let source = try server.createDatabase(prefix: "immich")
+        guard let server = OtherServer.require(18) else { return }
+        let source = try server.createScratchDatabase(prefix: "immich")
         defer { server.dropDatabases(startingWith: source) }
         try server.load(ImmichFixture.path, into: source, variables: ["assets": String(Self.assets)])
 

