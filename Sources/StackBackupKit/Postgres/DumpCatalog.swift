@@ -4,7 +4,11 @@ import Foundation
 struct DumpTablePlan: Sendable {
     let oid: Int64
     let name: QualifiedName
+    /// Bytes to read: heap and TOAST (`pg_table_size`), which decides splits and
+    /// the largest-first order: a table of embeddings is nearly all TOAST.
     var size: Int64 = 0
+    /// The main fork alone (`pg_relation_size`), whose blocks ctid ranges divide.
+    var heapSize: Int64 = 0
     /// Copied columns (generated columns left out), in attribute order.
     var columns: [DumpColumn] = []
     /// Order key columns and their types (empty: physical order).
@@ -138,9 +142,12 @@ struct DumpCatalog {
         var index: [Int64: Int] = [:]
         for (i, table) in tables.enumerated() { index[table.oid] = i }
 
-        let sizes = try connection.query("SELECT c.oid, pg_relation_size(c.oid) FROM pg_class c WHERE c.oid = ANY($1::oid[])", [oids])
+        let sizes = try connection.query("SELECT c.oid, pg_table_size(c.oid), pg_relation_size(c.oid) FROM pg_class c WHERE c.oid = ANY($1::oid[])", [oids])
         for row in 0..<sizes.rowCount {
-            if let oid = sizes.int(row, 0), let i = index[oid] { tables[i].size = sizes.int(row, 1) ?? 0 }
+            if let oid = sizes.int(row, 0), let i = index[oid] {
+                tables[i].size = sizes.int(row, 1) ?? 0
+                tables[i].heapSize = sizes.int(row, 2) ?? 0
+            }
         }
 
         // The extension owning a column's type comes from pg_depend, so a type

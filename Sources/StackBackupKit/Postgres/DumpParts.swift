@@ -82,7 +82,7 @@ extension DumpCatalog {
     /// Block ranges for a table without a usable key (TID range scans, PG 14+).
     private func ctidRanges(_ table: DumpTablePlan, parts: Int) throws -> [String] {
         let blockSize = Int64(try connection.execute("SELECT current_setting('block_size')").int(0, 0) ?? 8192)
-        let blocks = max(1, table.size / max(1, blockSize))
+        let blocks = max(1, table.heapSize / max(1, blockSize))
         guard blocks >= Int64(parts) else { return [""] }
         let bounds = (1..<parts).map { blocks * Int64($0) / Int64(parts) }
         var ranges = ["ctid < '(\(bounds[0]),0)'::tid"]
