@@ -6,6 +6,8 @@ final class BlobWriter {
     private let packCapacity: Int
     let hmac: HMACSHA256
     private let compressor: ZstdCompressor
+    /// For blobs the trial shows to be entropy-bound (`CompressionDecision.Choice.fast`).
+    private let fastCompressor: ZstdCompressor
     private(set) var pack: PackWriter?
 
     init(key: MasterKey, packSize: Int, compressionLevel: Int) throws {
@@ -13,6 +15,7 @@ final class BlobWriter {
         self.packCapacity = packSize + (packSize >> 3)
         self.hmac = HMACSHA256(key: key.idKey)
         self.compressor = try ZstdCompressor(level: Int32(compressionLevel))
+        self.fastCompressor = try ZstdCompressor(level: min(Int32(compressionLevel), CompressionDecision.fastLevel))
     }
 
     var packSize: Int { pack?.size ?? 0 }
@@ -22,8 +25,9 @@ final class BlobWriter {
     func add(type: BlobType, id: ObjectID, bytes: UnsafeRawBufferPointer) throws -> Pack.Entry {
         let current = try pack ?? PackWriter(key: key, capacity: packCapacity)
         pack = current
-        if CompressionDecision.worthCompressing(bytes, compressor: compressor) {
-            let compressed = try compressor.compress(bytes)
+        let choice = CompressionDecision.choose(bytes, compressor: compressor)
+        if choice != .store {
+            let compressed = try (choice == .fast ? fastCompressor : compressor).compress(bytes)
             if compressed.count < bytes.count {
                 return try compressed.withUnsafeBytes { payload in
                     try current.add(type: type, id: id, flags: Pack.flagCompressed, rawLength: bytes.count, payload: payload)

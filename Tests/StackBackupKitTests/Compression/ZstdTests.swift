@@ -86,6 +86,23 @@ import StackBackupTestSupport
         #expect(input.withUnsafeBytes { CompressionDecision.worthCompressing($0, compressor: compressor) })
     }
 
+    /// Float vectors (pgvector's binary COPY: big-endian float4 in [-1, 1]) save
+    /// only a little, through their shared exponent bits: the fast level.
+    @Test func floatVectorsAreCompressedAtTheFastLevel() throws {
+        var random = SeededRandom(seed: 12)
+        var input: [UInt8] = []
+        for _ in 0..<(1 << 18) {
+            let value = Float(random.bytes(4).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }) / Float(UInt32.max) * 2 - 1
+            withUnsafeBytes(of: value.bitPattern.bigEndian) { input.append(contentsOf: $0) }
+        }
+        let compressor = try ZstdCompressor()
+        #expect(input.withUnsafeBytes { CompressionDecision.choose($0, compressor: compressor) } == .fast)
+        #expect(Self.compressibleText(1 << 20).withUnsafeBytes { CompressionDecision.choose($0, compressor: compressor) } == .full)
+        // A repository at level 1 has no faster level to fall back to.
+        let level1 = try ZstdCompressor(level: 1)
+        #expect(input.withUnsafeBytes { CompressionDecision.choose($0, compressor: level1) } == .full)
+    }
+
     @Test func inputsUnder512BytesAreNeverCompressed() throws {
         let input = [UInt8](repeating: 0, count: 511)
         let compressor = try ZstdCompressor()
