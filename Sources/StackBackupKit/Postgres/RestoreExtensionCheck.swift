@@ -13,24 +13,14 @@ struct ExtensionRequirement: Equatable {
     let example: String
     let columns: Int
 
-    /// One requirement per extension, over the tables being loaded.
+    /// One requirement per extension, over the tables being loaded: its newest
+    /// recorded version, named by the first column written by that version.
     static func needed(by tables: [TableEntry]) -> [ExtensionRequirement] {
-        var found: [String: (version: String, example: String, columns: Int)] = [:]
-        for table in tables {
-            for column in table.extensionColumns ?? [] {
-                let where_ = "\(table.table).\(column.column)"
-                if let seen = found[column.extensionName] {
-                    let newer = ExtensionVersion.compare(column.extensionVersion, seen.version) == .orderedDescending
-                    found[column.extensionName] = (newer ? column.extensionVersion : seen.version,
-                                                   newer ? where_ : seen.example, seen.columns + 1)
-                } else {
-                    found[column.extensionName] = (column.extensionVersion, where_, 1)
-                }
-            }
-        }
-        return found.keys.sorted().map { name in
-            let value = found[name]!
-            return ExtensionRequirement(extensionName: name, version: value.version, example: value.example, columns: value.columns)
+        let columns = tables.flatMap { table in (table.extensionColumns ?? []).map { (table: table.table, column: $0) } }
+        return Dictionary(grouping: columns, by: \.column.extensionName).sorted { $0.key < $1.key }.map { name, list in
+            let newest = list.max { ExtensionVersion.compare($0.column.extensionVersion, $1.column.extensionVersion) == .orderedAscending }!
+            return ExtensionRequirement(extensionName: name, version: newest.column.extensionVersion,
+                                        example: "\(newest.table).\(newest.column.column)", columns: list.count)
         }
     }
 
