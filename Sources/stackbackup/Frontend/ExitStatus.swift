@@ -14,11 +14,12 @@ enum ExitStatus: Int32 {
     case damaged = 13
     case usage = 64
     case interrupted = 130
+    case terminated = 143
 
     static let table = """
     Exit codes: 0 ok, 1 error, 3 partial failure (some sources failed), 10 no repository,
-    11 repository locked, 12 wrong passphrase, 13 integrity damage found, 64 usage error,
-    130 interrupted.
+    11 repository locked (or the lock was lost), 12 wrong passphrase, 13 integrity damage found,
+    64 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
     """
 
     /// Maps an error from the Kit to its exit status.
@@ -31,6 +32,11 @@ enum ExitStatus: Int32 {
             case .wrongPassphrase: return .wrongPassphrase
             case .invalidArgument: return .usage
             default: return .failure
+            }
+        case let error as InterruptedError:
+            switch error.reason {
+            case .signal(let number): return number == SIGTERM ? .terminated : .interrupted
+            case .lockLost: return .locked
             }
         case is ServerSelectionError: return .usage
         case is IntegrityError: return .damaged
