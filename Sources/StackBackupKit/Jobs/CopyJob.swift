@@ -77,8 +77,23 @@ public struct CopyOutcome: Sendable, Codable {
 /// written only after all it references is durable, so a rerun after a crash
 /// skips stored blobs (and finished snapshots) and never duplicates a snapshot.
 public enum CopyJob {
+    /// Stopped by the source repository's cancellation, it throws
+    /// `InterruptedError` naming how many snapshots were copied whole; the
+    /// snapshot being copied is not written, and a rerun continues.
     public static func run(from source: Repository, to target: Repository, request: CopyRequest = CopyRequest(),
                            progress: ((CopyProgress) -> Void)? = nil) throws -> CopyOutcome {
+        var outcome = CopyOutcome()
+        do {
+            try copy(from: source, to: target, request: request, progress: progress, outcome: &outcome)
+        } catch {
+            guard let reason = source.cancellation.reason ?? target.cancellation.reason else { throw error }
+            throw InterruptedError(reason: reason, detail: "\(outcome.copied.count) snapshot(s) were copied whole and the one in progress was not written; run the copy again to continue (it skips what the target holds)")
+        }
+        return outcome
+    }
+
+    private static func copy(from source: Repository, to target: Repository, request: CopyRequest,
+                             progress: ((CopyProgress) -> Void)?, outcome: inout CopyOutcome) throws {
         guard source.config.id != target.config.id else {
             throw RepositoryError(.invalidArgument, "the source and the target of the copy are the same repository (\(target.backend.location)); give a different --to")
         }
@@ -94,7 +109,6 @@ public enum CopyJob {
 
         let walker = CopyWalker(source: source, target: target, parallelism: request.parallelism,
                                 flushEvery: request.flushEvery)
-        var outcome = CopyOutcome()
         outcome.sharedBlobIDs = walker.shared
         let addedBefore = target.stats.bytesAdded
         let todo = selected.filter { inTarget[$0.originalID] == nil }
@@ -125,7 +139,6 @@ public enum CopyJob {
         outcome.blobsCopied = walker.blobsCopied
         outcome.bytesCopied = walker.bytesCopied
         outcome.bytesAdded = target.stats.bytesAdded - addedBefore
-        return outcome
     }
 
     /// The snapshots to copy, oldest first.

@@ -10,6 +10,7 @@ public enum CopyOffsite {
                            now: Date = Date(), report: @escaping (RunEvent) -> Void = { _ in }) throws -> String {
         let target = try open(settings, environment: environment)
         target.lockWait = repository.lockWait
+        target.cancellation = repository.cancellation
         let newestCopy = try target.listSnapshots().snapshots.filter { $0.snapshot.copiedFrom != nil }.map(\.snapshot.time).max()
         var wanted = Set(snapshots)
         if let newestCopy {

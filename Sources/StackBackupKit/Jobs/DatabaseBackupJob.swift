@@ -11,10 +11,20 @@ public struct DatabaseBackupOutcome: Sendable {
 public enum DatabaseBackupJob {
     /// `source` defaults to the server's source name for `database` (its own name
     /// unless the config gave it another).
+    /// Stopped by the repository's cancellation, it throws `InterruptedError`
+    /// and writes no snapshot.
     public static func backup(database: String, settings: PostgresSettings, source: String? = nil, repository: Repository,
                               tags: [String] = [], time: Date? = nil,
                               progress: ((DumpProgress) -> Void)? = nil) throws -> DatabaseBackupOutcome {
         let source = source ?? settings.source(of: database)
+        return try stoppable(repository, what: "the dump of \(database)") {
+            try dump(database: database, settings: settings, source: source, repository: repository, tags: tags,
+                     time: time, progress: progress)
+        }
+    }
+
+    private static func dump(database: String, settings: PostgresSettings, source: String, repository: Repository,
+                             tags: [String], time: Date?, progress: ((DumpProgress) -> Void)?) throws -> DatabaseBackupOutcome {
         let lock = try repository.lock(exclusive: false, command: "backup db \(database)")
         defer { try? lock.release() }
         let started = Date()
@@ -34,6 +44,13 @@ public enum DatabaseBackupJob {
 
     public static func backupGlobals(settings: PostgresSettings, repository: Repository, tags: [String] = [],
                                      time: Date? = nil) throws -> DatabaseBackupOutcome {
+        try stoppable(repository, what: "the dump of the roles") {
+            try dumpGlobals(settings: settings, repository: repository, tags: tags, time: time)
+        }
+    }
+
+    private static func dumpGlobals(settings: PostgresSettings, repository: Repository, tags: [String],
+                                    time: Date?) throws -> DatabaseBackupOutcome {
         let lock = try repository.lock(exclusive: false, command: "backup globals")
         defer { try? lock.release() }
         let started = Date()
@@ -45,6 +62,18 @@ public enum DatabaseBackupJob {
                                 tags: tags, root: result.manifestID, parent: parent?.id, stats: stats, server: settings.name)
         let id = try repository.saveSnapshot(snapshot)
         return DatabaseBackupOutcome(snapshotID: id, snapshot: snapshot, warnings: result.warnings)
+    }
+
+    /// Runs `body`; once the repository's job is cancelled, any failure is
+    /// reported as the interruption (a worker whose statement or blob save was
+    /// stopped fails with a consequence, not the cause).
+    private static func stoppable<T>(_ repository: Repository, what: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            guard let reason = repository.cancellation.reason else { throw error }
+            throw InterruptedError(reason: reason, detail: "\(what) stopped; no snapshot was written")
+        }
     }
 
     /// The newest roles snapshot of the server a database snapshot was taken

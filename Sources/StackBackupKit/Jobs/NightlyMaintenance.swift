@@ -3,11 +3,13 @@ import Foundation
 /// The `maintenance:` section of the nightly run: analyze, vacuum, reindex of
 /// invalid indexes and amcheck, each when its schedule is due. Due-ness comes
 /// from the status file (`maintenance-<task>` steps), results go back into it
-/// and so into the metrics. A failing task is reported, never fatal.
+/// and so into the metrics. A failing task is reported, never fatal; a
+/// cancellation stops the tasks (the statement running is rolled back) and
+/// the tasks not done keep their last status.
 public enum NightlyMaintenance {
     /// Runs what is due; returns one line per failure.
     public static func run(config: StackConfig, status: inout RunStatus, now: Date = Date(),
-                           report: (RunEvent) -> Void) -> [String] {
+                           cancellation: Cancellation? = nil, report: (RunEvent) -> Void) -> [String] {
         let schedule = config.maintenance
         let tasks: [(name: String, schedule: MaintenanceSchedule)] = [
             ("analyze", schedule.analyze), ("vacuum", schedule.vacuum),
@@ -16,10 +18,12 @@ public enum NightlyMaintenance {
         var failures: [String] = []
         // One Maintenance per server; databases are named by their source.
         let targets = config.databaseTargets.map { target in
-            (target.source, target.database,
-             Maintenance(connection: target.server.connectionConfig(), options: MaintenanceOptions(lockTimeout: 5), progress: nil))
+            let maintenance = Maintenance(connection: target.server.connectionConfig(), options: MaintenanceOptions(lockTimeout: 5), progress: nil)
+            maintenance.cancellation = cancellation
+            return (target.source, target.database, maintenance)
         }
         for task in tasks {
+            if cancellation?.isCancelled == true { break }
             guard let interval = task.schedule.interval else { continue }
             let key = "maintenance-\(task.name)"
             // A little slack so a nightly task is not skipped when last night's run finished later.
@@ -44,6 +48,8 @@ public enum NightlyMaintenance {
                         if r.amcheckMissing, let message = r.message { report(.warning("maintenance check: \(message)")) }
                     }
                     done += 1
+                } catch is InterruptedError {
+                    return failures
                 } catch {
                     problems.append("\(label): \(error)")
                 }

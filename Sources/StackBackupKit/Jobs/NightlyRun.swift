@@ -9,7 +9,8 @@ public enum RunEvent: Sendable {
 }
 
 public struct NightlyRunResult: Sendable {
-    /// 0 all good, 3 partial (some sources or steps failed), 1 nothing succeeded.
+    /// 0 all good, 3 partial (some sources or steps failed), 1 nothing succeeded;
+    /// 130 / 143 stopped by SIGINT / SIGTERM, 11 stopped because the lock was lost.
     public var exitCode: Int32
     public var status: RunStatus
     public var failures: [String]
@@ -18,7 +19,9 @@ public struct NightlyRunResult: Sendable {
 /// The nightly job: globals and every database first (so the media are never
 /// newer than the database that indexes them, as Immich's backup guide asks),
 /// then every volume, then forget by policy, prune when due, a verify slice.
-/// One failing source does not stop the others.
+/// One failing source does not stop the others; the repository's cancellation
+/// (a signal) stops the run: the work under way is abandoned as its job
+/// does, the rest is skipped, and the status file records the interruption.
 public final class NightlyRun {
     let config: StackConfig
     let repository: Repository
@@ -48,10 +51,20 @@ public final class NightlyRun {
         var failures: [String] = []
         var successes = 0
         var nightSnapshots: [ObjectID] = []
+        var skipped: [String] = []
+        var stopped: InterruptedError?
+        /// True once the run must stop; the first time, records why.
+        func stopping(_ what: String) -> Bool {
+            guard let reason = repository.cancellation.reason else { return false }
+            if stopped == nil { stopped = InterruptedError(reason: reason) }
+            skipped.append(what)
+            return true
+        }
         let pinger = config.hooks.healthcheckURL.map(HealthcheckPinger.init)
         if let message = pinger?.ping(.start) { report(.warning(message)) }
 
         func record(_ name: String, kind: String, _ body: () throws -> (snapshot: Snapshot, id: ObjectID?, warnings: [String])) {
+            if stopping(name) { return }
             let sourceStarted = now()
             var entry = status.sources[name] ?? RunStatus.Source(kind: kind, lastAttempt: sourceStarted, durationSeconds: 0,
                                                                   bytesRead: 0, bytesAdded: 0, bytesTotal: 0)
@@ -72,7 +85,7 @@ public final class NightlyRun {
                 report(.info("\(name): snapshot \(outcome.id?.short ?? "-") (\(kind)), read \(stats.bytesRead) B, added \(stats.bytesAdded) B"))
             } catch {
                 entry.error = "\(error)"
-                failures.append("\(name): \(error)")
+                if !(error is InterruptedError) { failures.append("\(name): \(error)") }
                 report(.failure("\(name): \(error)"))
             }
             entry.durationSeconds = now().timeIntervalSince(sourceStarted)
@@ -112,20 +125,20 @@ public final class NightlyRun {
             }
         }
 
-        if let settings = config.offsite, !nightSnapshots.isEmpty {
+        if let settings = config.offsite, !nightSnapshots.isEmpty, !stopping("offsite") {
             let copy = offsite ?? { [now, report] repository, ids in
                 try CopyOffsite.run(settings: settings, from: repository, snapshots: ids, now: now(), report: report)
             }
             status.steps["offsite"] = step("offsite", &failures) { try copy(repository, nightSnapshots) }
         }
 
-        status.steps["forget"] = step("forget", &failures) {
+        if !stopping("forget") { status.steps["forget"] = step("forget", &failures) {
             guard let policies = config.retention else { return "no retention policy configured; nothing forgotten" }
             let plans = try ForgetJob.plan(repository: repository, policies: policies, now: now())
             let removed = try ForgetJob.execute(plans, repository: repository)
             return "removed \(removed.count) snapshot(s) by policy"
-        }
-        if let prune, let every = config.pruneEvery {
+        } }
+        if let prune, let every = config.pruneEvery, !stopping("prune") {
             if let last = status.lastPrune, now().timeIntervalSince(last) < every {
                 report(.info("prune: not due (last \(last), every \(Int(every / 86400)) days)"))
             } else {
@@ -138,13 +151,13 @@ public final class NightlyRun {
                 if pruned { status.lastPrune = now() }
             }
         }
-        if let verifySlice {
+        if let verifySlice, !stopping("verify") {
             var working = status
             status.steps["verify"] = step("verify", &failures) { try verifySlice(repository, &working) }
             status.verifySlices = working.verifySlices
             status.verifyCoverage = working.verifyCoverage
         }
-        if let drill {
+        if let drill, !stopping("drill") {
             var due = true
             let result = step("drill", &failures) {
                 guard let detail = try drill(repository, now()) else { due = false; return "not due" }
@@ -152,7 +165,7 @@ public final class NightlyRun {
             }
             if due { status.steps["drill"] = result }
         }
-        if let maintenance {
+        if let maintenance, !stopping("maintenance") {
             for failure in maintenance(config, &status, report) {
                 failures.append(failure)
                 report(.failure(failure))
@@ -160,7 +173,19 @@ public final class NightlyRun {
         }
 
         status.runFinished = now()
-        let exitCode: Int32 = failures.isEmpty ? 0 : (successes == 0 ? 1 : 3)
+        var exitCode: Int32 = failures.isEmpty ? 0 : (successes == 0 ? 1 : 3)
+        status.interrupted = nil
+        if stopped == nil, let reason = repository.cancellation.reason { stopped = InterruptedError(reason: reason) }
+        if let stopped {
+            switch stopped.reason {
+            case .signal(let number): exitCode = 128 + number
+            case .lockLost: exitCode = 11
+            }
+            let rest = skipped.isEmpty ? "" : "; not done: \(skipped.joined(separator: ", "))"
+            status.interrupted = "\(stopped.reason)\(rest)"
+            failures.append("run: \(stopped.reason)\(rest)")
+            report(.failure("run \(stopped.reason)\(rest)"))
+        }
         status.exitCode = exitCode
         if let path = config.statusFile {
             do { try status.save(path: path) } catch { report(.warning("cannot write the status file: \(error)")) }
@@ -182,7 +207,7 @@ public final class NightlyRun {
             report(.info("\(name): \(detail)"))
             return RunStatus.Step(lastRun: now(), ok: true, detail: detail)
         } catch {
-            failures.append("\(name): \(error)")
+            if !(error is InterruptedError) { failures.append("\(name): \(error)") }
             report(.failure("\(name): \(error)"))
             return RunStatus.Step(lastRun: now(), ok: false, detail: "\(error)")
         }

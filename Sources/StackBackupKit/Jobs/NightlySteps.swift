@@ -14,8 +14,8 @@ public enum NightlySteps {
         run.drill = { repository, now in
             try NightlyDrill.runIfDue(config: config, repository: repository, now: now)
         }
-        run.maintenance = { config, status, report in
-            NightlyMaintenance.run(config: config, status: &status, report: report)
+        run.maintenance = { [cancellation = run.repository.cancellation] config, status, report in
+            NightlyMaintenance.run(config: config, status: &status, cancellation: cancellation, report: report)
         }
     }
 }

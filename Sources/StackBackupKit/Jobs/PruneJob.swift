@@ -66,7 +66,17 @@ public struct PruneReport: Codable, Sendable {
 /// tree, manifest or index segment cannot be loaded, or a live blob is in no
 /// pack: deleting anything then could lose data.
 public enum PruneJob {
+    /// Stopped by the repository's cancellation before its new index is
+    /// written, it throws `InterruptedError` and has deleted nothing.
     public static func run(repository: Repository, options: PruneOptions, progress: ((String) -> Void)?) throws -> PruneReport {
+        do {
+            return try prune(repository: repository, options: options, progress: progress)
+        } catch let error as InterruptedError {
+            throw error.adding("prune deleted nothing; packs it had written are removed by the next prune")
+        }
+    }
+
+    private static func prune(repository: Repository, options: PruneOptions, progress: ((String) -> Void)?) throws -> PruneReport {
         let lock = try repository.lock(exclusive: !options.dryRun, command: "prune", wait: options.lockWait)
         defer { try? lock.release() }
         if !options.dryRun { try repository.flush() }

@@ -33,6 +33,9 @@ public struct RunStatus: Codable, Sendable {
     public var runFinished: Date?
     /// 0 all good, 3 partial, 1 failed.
     public var exitCode: Int32 = 0
+    /// Set when the last run was stopped (a signal, a lost lock): what stopped
+    /// it and what it had not done yet.
+    public var interrupted: String?
     public var sources: [String: Source] = [:]
     /// forget, prune, verify, maintenance.
     public var steps: [String: Step] = [:]
@@ -45,7 +48,7 @@ public struct RunStatus: Codable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case version, runStarted = "run_started", runFinished = "run_finished", exitCode = "exit_code", sources, steps
+        case version, runStarted = "run_started", runFinished = "run_finished", exitCode = "exit_code", interrupted, sources, steps
         case lastPrune = "last_prune", verifyCoverage = "verify_coverage", verifySlices = "verify_slices"
     }
 

@@ -33,8 +33,19 @@ public struct VolumeBackupOutcome: Sendable {
 public enum VolumeBackupJob {
     /// Backs up one folder under a shared lock. The snapshot is written only
     /// after every pack and the index naming them are durable.
+    /// Stopped by the repository's cancellation, it throws `InterruptedError`
+    /// and writes no snapshot.
     public static func run(_ request: VolumeBackupRequest, repository: Repository,
                            progress: ((BackupProgress) -> Void)? = nil) throws -> VolumeBackupOutcome {
+        do {
+            return try backUp(request, repository: repository, progress: progress)
+        } catch let error as InterruptedError {
+            throw error.adding("no snapshot of \(request.name) was written; the data stored so far is reused by the next backup")
+        }
+    }
+
+    private static func backUp(_ request: VolumeBackupRequest, repository: Repository,
+                               progress: ((BackupProgress) -> Void)?) throws -> VolumeBackupOutcome {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: request.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw RepositoryError(.invalidArgument, "cannot back up \(request.name): \(request.path) is not a folder; check the path in the config or on the command line")
@@ -45,9 +56,10 @@ public enum VolumeBackupJob {
         let parent = try repository.latestSnapshot(source: request.name)
         let parentTree = parent?.snapshot.kind == .volume ? parent?.snapshot.root : nil
         let store: BlobStore = request.dryRun ? DryRunBlobStore(repository) : repository
-        let options = VolumeBackupOptions(
+        var options = VolumeBackupOptions(
             excludes: request.excludes, sqliteGlobs: request.sqliteGlobs, oneFileSystem: request.oneFileSystem,
             parallelism: request.parallelism, chunker: repository.config.chunker.volumes, gear: repository.gearTable)
+        options.cancellation = repository.cancellation
         let archiver = VolumeArchiver(store: store, options: options, progress: progress)
         let result = try archiver.archive(path: request.path, parentTree: parentTree)
         var stats = result.stats

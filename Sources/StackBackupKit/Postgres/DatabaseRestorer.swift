@@ -111,13 +111,9 @@ public final class DatabaseRestorer: @unchecked Sendable {
             _ = try plan()
             return DatabaseRestoreResult(database: options.target, tables: 0, rows: 0, bytes: 0, keptOldAs: nil, seconds: 0)
         }
-        var trap: SignalTrap?
-        if options.trapSignals {
-            trap = SignalTrap { [cancellation] signalNumber in
-                cancellation.cancel(reason: signalNumber == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
-            }
-        }
-        defer { trap?.remove() }
+        // The job's stop (a signal) cancels the running statements and pg_restore.
+        let stop = options.cancellation?.onCancel { [cancellation] in cancellation.cancel(reason: "stopped") }
+        defer { stop?.remove() }
 
         let connection = try connectAdmin()
         report("preflight")
@@ -262,7 +258,7 @@ public final class DatabaseRestorer: @unchecked Sendable {
     }
 
     /// Drops the scratch database and turns `error` into the one-line `RestoreError`.
-    func cleanUp(after error: Error, created: Bool) -> RestoreError {
+    func cleanUp(after error: Error, created: Bool) -> Error {
         cancellation.cancel(reason: cancellation.cancelReason ?? "failed")
         var dropNote = "the scratch database \(tempName) was dropped"
         if created {
@@ -284,6 +280,9 @@ public final class DatabaseRestorer: @unchecked Sendable {
         }
         let stepName = failure?.step ?? "restore"
         let where_ = stepName + (failure?.table.map { " (table \($0))" } ?? "")
+        if let reason = options.cancellation?.reason {
+            return InterruptedError(reason: reason, detail: "restore of \(options.target) stopped during \(where_); \(dropNote) and \(options.target) is untouched")
+        }
         if let reason = cancellation.cancelReason, reason != "failed", reason != "a worker failed" {
             return RestoreError(.interrupted, step: stepName, table: failure?.table,
                                 message: "restore of \(options.target) was \(reason) during \(where_); \(dropNote) and \(options.target) is untouched")

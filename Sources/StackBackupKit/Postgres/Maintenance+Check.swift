@@ -42,8 +42,14 @@ extension Maintenance {
     /// is not a trusted extension), else returns `amcheckMissing` without checking.
     /// Throws `.permissionDenied` when the role may not call amcheck.
     public func check(database: String, heapAllIndexed: Bool = false, installAmcheck: Bool = false) throws -> AmcheckReport {
+        try stoppable(database) { try checkIndexes(database: database, heapAllIndexed: heapAllIndexed, installAmcheck: installAmcheck) }
+    }
+
+    private func checkIndexes(database: String, heapAllIndexed: Bool, installAmcheck: Bool) throws -> AmcheckReport {
         let started = Date()
         let (session, _) = try open(database)
+        let stop = cancellation?.onCancel { session.cancel() }
+        defer { stop?.remove() }
         var report = AmcheckReport(database: database, checked: 0, corrupt: [], skipped: [], failures: [],
                                    amcheckMissing: false, message: nil, seconds: 0)
         guard let schema = try amcheckSchema(session, database: database, install: installAmcheck) else {
@@ -64,6 +70,7 @@ extension Maintenance {
         let function = "\(session.escapeIdentifier(schema)).bt_index_check"
         var targets: [(oid: String, name: String, table: String, valid: Bool)] = []
         for row in 0..<indexes.rowCount {
+            try checkCancelled()
             guard let oid = indexes.string(row, 0), let indexSchema = indexes.string(row, 1),
                   let indexName = indexes.string(row, 2), let tableSchema = indexes.string(row, 3),
                   let tableName = indexes.string(row, 4), options.matches(schema: tableSchema, name: tableName)

@@ -18,6 +18,9 @@ public final class Maintenance {
     public let connection: PGConnectionConfig
     public let options: MaintenanceOptions
     let progress: ((MaintenanceProgress) -> Void)?
+    /// The job's stop token: cancels the running statement (PostgreSQL rolls it
+    /// back), no further table is started, and the operation throws `InterruptedError`.
+    public var cancellation: Cancellation?
 
     public init(connection: PGConnectionConfig, options: MaintenanceOptions = MaintenanceOptions(),
                 progress: ((MaintenanceProgress) -> Void)? = nil) {
@@ -40,14 +43,14 @@ public final class Maintenance {
         if full { flags.append("FULL") }
         if analyze { flags.append("ANALYZE") }
         let prefix = flags.isEmpty ? "VACUUM " : "VACUUM (\(flags.joined(separator: ", "))) "
-        return try runPerTable(full ? .vacuumFull : .vacuum, database: database, requireOwner: false) { table in
-            prefix + table
+        return try stoppable(database) {
+            try runPerTable(full ? .vacuumFull : .vacuum, database: database, requireOwner: false) { table in prefix + table }
         }
     }
 
     /// ANALYZE every selected table.
     public func analyze(database: String) throws -> MaintenanceSummary {
-        try runPerTable(.analyze, database: database, requireOwner: false) { "ANALYZE " + $0 }
+        try stoppable(database) { try runPerTable(.analyze, database: database, requireOwner: false) { "ANALYZE " + $0 } }
     }
 
     /// REINDEX every selected table (CONCURRENTLY: without blocking writes, slower).
@@ -56,13 +59,15 @@ public final class Maintenance {
     /// invalid indexes this does nothing.
     public func reindex(database: String, concurrently: Bool = true, invalidOnly: Bool = false) throws -> MaintenanceSummary {
         let keyword = concurrently ? "REINDEX %@ CONCURRENTLY " : "REINDEX %@ "
-        if invalidOnly {
-            return try runPerIndex(database: database) { index in
-                keyword.replacingOccurrences(of: "%@", with: "INDEX") + index
+        return try stoppable(database) {
+            if invalidOnly {
+                return try runPerIndex(database: database) { index in
+                    keyword.replacingOccurrences(of: "%@", with: "INDEX") + index
+                }
             }
-        }
-        return try runPerTable(.reindex, database: database, requireOwner: true) { table in
-            keyword.replacingOccurrences(of: "%@", with: "TABLE") + table
+            return try runPerTable(.reindex, database: database, requireOwner: true) { table in
+                keyword.replacingOccurrences(of: "%@", with: "TABLE") + table
+            }
         }
     }
 
@@ -73,6 +78,21 @@ public final class Maintenance {
         var name: String
         var quoted: String
         var allowed: Bool
+    }
+
+    /// Runs one operation; once cancelled, whatever it throws becomes the interruption.
+    func stoppable<T>(_ database: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            guard let reason = cancellation?.reason else { throw error }
+            throw InterruptedError(reason: reason, detail: "maintenance of \(database) stopped; the statement that was running was cancelled and rolled back, the tables before it are done")
+        }
+    }
+
+    /// Throws once cancelled: checked before each table or index.
+    func checkCancelled() throws {
+        try cancellation?.check()
     }
 
     /// Opens the database with timeouts set; returns it with our backend pid.
@@ -115,6 +135,8 @@ public final class Maintenance {
                      statement: (String) -> String) throws -> MaintenanceSummary {
         let started = Date()
         let (session, pid) = try open(database)
+        let stop = cancellation?.onCancel { session.cancel() }
+        defer { stop?.remove() }
         let targets = try tables(session, requireOwner: requireOwner)
         try checkSelection(targets, operation: operation, database: database)
         var summary = MaintenanceSummary(operation: operation, database: database, tables: [], skipped: [],
@@ -124,6 +146,7 @@ public final class Maintenance {
                                                               report: $0) }
         defer { poller?.stop() }
         for (offset, target) in targets.enumerated() {
+            try checkCancelled()
             let event = MaintenanceProgress(operation: operation, database: database, object: target.name,
                                             position: offset + 1, count: targets.count, event: .started)
             guard target.allowed else {
@@ -159,6 +182,8 @@ public final class Maintenance {
     func runPerIndex(database: String, statement: (String) -> String) throws -> MaintenanceSummary {
         let started = Date()
         let (session, pid) = try open(database)
+        let stop = cancellation?.onCancel { session.cancel() }
+        defer { stop?.remove() }
         let condition = Self.privilegeCondition(serverVersion: session.serverVersion, requireOwner: true)
         let result = try session.execute("""
             SELECT ci.oid, n.nspname, ci.relname, tn.nspname, c.relname, \(condition)
@@ -184,6 +209,7 @@ public final class Maintenance {
                                                               report: $0) }
         defer { poller?.stop() }
         for (offset, target) in targets.enumerated() {
+            try checkCancelled()
             let event = MaintenanceProgress(operation: .reindex, database: database, object: target.name,
                                             position: offset + 1, count: targets.count, event: .started)
             guard target.allowed else {

@@ -21,9 +21,10 @@ public struct RestoreOptions: Sendable {
     public var tables: [String]
     /// Only check and plan; change nothing.
     public var dryRun: Bool
-    /// Catch SIGINT/SIGTERM while running: cancel, drop the scratch database,
-    /// then fail with an "interrupted" error.
-    public var trapSignals: Bool
+    /// The job's stop token: once cancelled, the running statements and
+    /// pg_restore are stopped, the scratch database dropped, and `run()`
+    /// throws `InterruptedError`. Nil: only `cancel()` stops the restore.
+    public var cancellation: Cancellation?
     /// Where `withRoles` gets role definitions (the newest globals snapshot).
     public var roles: RestoreRoleSource?
     /// The command that runs pg_restore for the schema archive, e.g.
@@ -32,7 +33,7 @@ public struct RestoreOptions: Sendable {
 
     public init(target: String, replace: Bool = false, dropOld: Bool = false, jobs: Int = 2,
                 withRoles: Bool = false, noOwner: Bool = false, tables: [String] = [], dryRun: Bool = false,
-                trapSignals: Bool = true, roles: RestoreRoleSource? = nil, pgRestore: [String] = ["pg_restore"]) {
+                cancellation: Cancellation? = nil, roles: RestoreRoleSource? = nil, pgRestore: [String] = ["pg_restore"]) {
         self.target = target
         self.replace = replace
         self.dropOld = dropOld
@@ -41,7 +42,7 @@ public struct RestoreOptions: Sendable {
         self.noOwner = noOwner
         self.tables = tables
         self.dryRun = dryRun
-        self.trapSignals = trapSignals
+        self.cancellation = cancellation
         self.roles = roles
         self.pgRestore = pgRestore
     }

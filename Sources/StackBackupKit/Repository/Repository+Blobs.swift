@@ -4,6 +4,7 @@ extension Repository {
     /// Stores a blob unless one of this type and id is indexed or being
     /// written. Thread-safe; see the type's contract about durability.
     public func saveBlob(_ type: BlobType, bytes: UnsafeRawBufferPointer) throws -> SavedBlob {
+        try cancellation.check()
         let writer = try borrowWriter()
         defer { mutex.withLock { idleWriters.append(writer) } }
         let id = writer.hmac.authenticate(bytes)
@@ -41,6 +42,7 @@ extension Repository {
 
     /// Loads and verifies one blob: tag, decompression, and its id recomputed.
     public func loadBlob(_ type: BlobType, id: ObjectID) throws -> [UInt8] {
+        try cancellation.check()
         guard let location = mutex.withLock({ index.location(type, id) }) else {
             throw RepositoryError(.notFound, "\(type) blob \(id.short) is not in the index of \(backend.location); run `stackbackup verify` to check the repository")
         }

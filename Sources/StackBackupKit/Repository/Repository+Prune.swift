@@ -119,12 +119,16 @@ extension Repository {
                 outcome.bytesWritten += Int64(finished.bytes.count)
             }
             for (number, item) in plan.repack.enumerated() {
+                try cancellation.check()
                 progress?("repacking pack \(number + 1)/\(plan.repack.count) \(item.pack.id.short)")
                 try copyLiveBlobs(of: item, into: writer) { if writer.packSize >= config.packSize { try store() } }
             }
             try store()
         }
 
+        // The last point to stop: once the new index is written, the removals
+        // that follow are quick and finishing them leaves less to clean up.
+        try cancellation.check()
         progress?("writing the new index (\(plan.keep.count + newPacks.count) pack(s))")
         let segment = IndexSegment(supersedes: plan.oldSegments, packs: plan.keep + newPacks)
         let segmentID = try saveDocument(DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing)

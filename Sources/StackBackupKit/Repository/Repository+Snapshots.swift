@@ -3,7 +3,10 @@ import Foundation
 extension Repository {
     /// Flushes all pending data, then stores the snapshot document; returns its id.
     public func saveSnapshot(_ snapshot: Snapshot) throws -> ObjectID {
+        try cancellation.check()
         try flush()
+        // A stop that came during the flush still keeps the snapshot out.
+        try cancellation.check()
         let id = try saveDocument(DocumentJSON.encode(snapshot), kind: .snapshot)
         mutex.withLock { snapshotCache[id.hex] = snapshot }
         return id

@@ -42,6 +42,7 @@ public final class Repository: BlobStore, @unchecked Sendable {
     /// `flush` then fails, so no snapshot can reference them.
     var lostBlobs: Error?
     var defaultLockWait: TimeInterval = 0
+    var stopToken = Cancellation()
 
     /// A backup writes an index segment every this many packs.
     static let packsPerSegment = 32
@@ -52,6 +53,15 @@ public final class Repository: BlobStore, @unchecked Sendable {
         self.key = key
         self.currentKeyID = keyID
         self.gearTable = try GearTable(seed: key.chunkerSeed)
+    }
+
+    /// The stop token of the job working on this repository (the executable
+    /// sets its signal token here). Blob saves and loads and snapshot writes
+    /// check it, so every job stops at its next blob once it is cancelled;
+    /// jobs that wait elsewhere (a server, a child process) register on it.
+    public var cancellation: Cancellation {
+        get { mutex.withLock { stopToken } }
+        set { mutex.withLock { stopToken = newValue } }
     }
 
     /// The master key, for callers that need the id key (e.g. to compute ids without storing).

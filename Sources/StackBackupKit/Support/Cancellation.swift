@@ -113,6 +113,11 @@ public struct InterruptedError: Error, CustomStringConvertible, Sendable {
         self.detail = detail
     }
 
+    /// The same interruption with `note` (what was kept or cleaned up) added.
+    public func adding(_ note: String) -> InterruptedError {
+        InterruptedError(reason: reason, detail: detail.map { "\($0); \(note)" } ?? note)
+    }
+
     public var description: String {
         var text = "\(reason)"
         if let detail { text += "; \(detail)" }

@@ -13,6 +13,7 @@ extension Checker {
         progress?("checking \(packs.count) pack(s), reading \(selected.count)")
         var readCount = 0
         for pack in packs {
+            try repository.cancellation.check()
             state.report.packsChecked += 1
             let path = Handle(.pack, pack.id).relativePath
             let blobs = (byPack[pack.id] ?? []).sorted { $0.location.position < $1.location.position }

@@ -53,6 +53,9 @@ public struct Checker: Sendable {
         }
         progress?("checking \(snapshots.count) snapshot(s)")
         for record in snapshots {
+            // A stop must not be mistaken for damage: the tree loads below fail
+            // with it, so the check stops before their result is recorded.
+            try repository.cancellation.check()
             state.report.snapshotsChecked += 1
             let snapshot = record.snapshot
             var items: [String]
@@ -62,6 +65,7 @@ public struct Checker: Sendable {
             case .postgres, .globals:
                 items = checkManifest(snapshot.root, repository: repository, state: &state)
             }
+            try repository.cancellation.check()
             if !items.isEmpty {
                 items = items.map { $0.isEmpty ? "/" : $0 }.sorted()
                 state.report.affectedSnapshots.append(.init(id: record.id, kind: snapshot.kind, source: snapshot.source,

@@ -1,20 +1,24 @@
 import Foundation
+import Synchronization
 
-/// The stop flag of one drill: set by SIGINT/SIGTERM (or `cancel`), it
-/// cancels the running restore and the statement on the comparing connection.
-/// Thread-safe.
-final class DrillCancellation: @unchecked Sendable {
-    private let lock = NSLock()
-    private var signalNumber: Int32?
-    private var restorer: DatabaseRestorer?
-    private var connection: PGConnection?
+/// The stop flag of one drill: set from the repository's cancellation (a
+/// signal) or `cancel`, it cancels the running restore and the statement on
+/// the comparing connection. Thread-safe.
+final class DrillCancellation: Sendable {
+    private struct State {
+        var reason: Cancellation.Reason?
+        var restorer: DatabaseRestorer?
+        var connection: PGConnection?
+    }
 
-    var signal: Int32? { lock.withLock { signalNumber } }
+    private let state = Mutex(State())
 
-    func stop(signal: Int32) {
-        let (restorer, connection): (DatabaseRestorer?, PGConnection?) = lock.withLock {
-            if signalNumber == nil { signalNumber = signal }
-            return (self.restorer, self.connection)
+    var reason: Cancellation.Reason? { state.withLock { $0.reason } }
+
+    func stop(_ reason: Cancellation.Reason) {
+        let (restorer, connection): (DatabaseRestorer?, PGConnection?) = state.withLock { state in
+            if state.reason == nil { state.reason = reason }
+            return (state.restorer, state.connection)
         }
         restorer?.cancel()
         connection?.cancel()
@@ -22,21 +26,21 @@ final class DrillCancellation: @unchecked Sendable {
 
     /// The restorer or connection currently working (nil to clear); cancelled at once when stopped already.
     func attach(restorer: DatabaseRestorer?) {
-        let stopped: Bool = lock.withLock { self.restorer = restorer; return signalNumber != nil }
+        let stopped: Bool = state.withLock { $0.restorer = restorer; return $0.reason != nil }
         if stopped { restorer?.cancel() }
     }
 
     func attach(connection: PGConnection?) {
-        let stopped: Bool = lock.withLock { self.connection = connection; return signalNumber != nil }
+        let stopped: Bool = state.withLock { $0.connection = connection; return $0.reason != nil }
         if stopped { connection?.cancel() }
     }
 
     func check() throws {
-        if let signal { throw DrillCancellation.interrupted(signal) }
+        if let error = interruption { throw error }
     }
 
-    static func interrupted(_ signal: Int32) -> DrillError {
-        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
-        return DrillError(.interrupted(signal: signal), "the restore drill was interrupted (\(name)); its scratch database was dropped")
+    /// The error a stopped drill throws (nil while not stopped).
+    var interruption: InterruptedError? {
+        reason.map { InterruptedError(reason: $0, detail: "the restore drill stopped; its scratch database was dropped") }
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// each COPY part recomputed with the dumper's own COPY statement, every index
 /// and constraint of post-data), runs amcheck on its btree indexes when the
 /// extension is available, then drops the scratch database — on success, on
-/// failure, and on SIGINT/SIGTERM (with `trapSignals`).
+/// failure, and when the repository's cancellation stops it (a signal).
 ///
 /// Damage (data that does not load or does not match) is reported in the
 /// `DrillReport` (`passed == false`); `DrillError` means the drill could not
@@ -30,7 +30,7 @@ public final class RestoreDrill {
     }
 
     /// Asks a running drill to stop as a signal would (from any thread).
-    public func cancel(signal: Int32 = SIGINT) { cancellation.stop(signal: signal) }
+    public func cancel(_ reason: Cancellation.Reason = .signal(SIGINT)) { cancellation.stop(reason) }
 
     /// The newest snapshot of every database in the repository, by database name.
     public static func latestDatabaseSnapshots(in repository: Repository) throws -> [SnapshotRecord] {
@@ -60,15 +60,15 @@ public final class RestoreDrill {
                                  indexesChecked: 0, constraintsChecked: 0, amcheck: DrillAmcheck(status: "skipped"),
                                  notes: [], seconds: 0, passed: false)
 
-        var trap: SignalTrap?
-        if options.trapSignals {
-            trap = SignalTrap { [cancellation] signalNumber in cancellation.stop(signal: signalNumber) }
+        let token = repository.cancellation
+        let stop = token.onCancel { [cancellation] in
+            if let reason = token.reason { cancellation.stop(reason) }
         }
-        defer { trap?.remove() }
+        defer { stop.remove() }
 
         let restorer = DatabaseRestorer(
             connection: admin, store: repository, manifest: manifest,
-            options: RestoreOptions(target: scratch, jobs: options.jobs, noOwner: true, trapSignals: false, pgRestore: options.pgRestore),
+            options: RestoreOptions(target: scratch, jobs: options.jobs, noOwner: true, pgRestore: options.pgRestore),
             progress: progress.map { report in { p in report("restore \(p.phase)\(p.table.map { " \($0)" } ?? "")") } })
         // Whatever happens from here on, neither name survives the drill.
         defer { dropScratch([scratch, restorer.tempName]) }
@@ -79,7 +79,7 @@ public final class RestoreDrill {
             _ = try restorer.run()
         } catch let error as RestoreError {
             cancellation.attach(restorer: nil)
-            if let signal = cancellation.signal { throw DrillCancellation.interrupted(signal) }
+            if let interruption = cancellation.interruption { throw interruption }
             guard RestoreDrill.isDamage(error) else {
                 throw DrillError(.cannotRun, "the restore drill of \(manifest.database) could not run: \(error.message)")
             }
@@ -120,7 +120,7 @@ public final class RestoreDrill {
             }
             try cancellation.check()
         } catch {
-            if let signal = cancellation.signal { throw DrillCancellation.interrupted(signal) }
+            if let interruption = cancellation.interruption { throw interruption }
             throw error
         }
         report.passed = report.restoreError == nil && report.tables.allSatisfy { $0.problem == nil }

@@ -7,17 +7,13 @@ public struct DrillOptions: Sendable {
     /// Run amcheck's `bt_index_check` on the scratch database's btree indexes
     /// (installing the extension there when it is available).
     public var amcheck: Bool
-    /// Catch SIGINT/SIGTERM while drilling: stop, drop the scratch database,
-    /// then throw `DrillError` with code `.interrupted`.
-    public var trapSignals: Bool
     /// The command that runs pg_restore for the schema archive.
     public var pgRestore: [String]
 
-    public init(jobs: Int = 2, amcheck: Bool = true, trapSignals: Bool = true, pgRestore: [String] = ["pg_restore"]) {
+    public init(jobs: Int = 2, amcheck: Bool = true, pgRestore: [String] = ["pg_restore"]) {
         self.jobs = max(1, jobs)
         self.pgRestore = pgRestore
         self.amcheck = amcheck
-        self.trapSignals = trapSignals
     }
 }
 
@@ -118,8 +114,6 @@ public struct DrillError: Error, CustomStringConvertible, Sendable {
         case invalidSnapshot
         /// The server refused (connection, roles, extensions, version).
         case cannotRun
-        /// SIGINT/SIGTERM: the scratch database was dropped.
-        case interrupted(signal: Int32)
     }
 
     public var code: Code

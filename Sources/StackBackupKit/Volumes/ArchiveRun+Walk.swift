@@ -4,7 +4,9 @@ extension ArchiveRun {
     /// Walks the folder at `path` (`relativePath` from the volume root) against
     /// its tree in the parent snapshot.
     func walk(path: [UInt8], relativePath: [UInt8], parent: Tree?) throws -> WalkedDirectory {
-        if queue.isCancelled { throw CancellationError() }
+        if queue.isCancelled {
+            throw stopReason ?? RepositoryError(.other, "the backup's read queue closed without a reason; this is a bug, please report it")
+        }
         let names: [[UInt8]]
         do {
             names = try FileSystem.listDirectory(path)

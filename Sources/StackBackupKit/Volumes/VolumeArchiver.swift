@@ -41,6 +41,8 @@ public final class VolumeArchiver {
                              excludes: try GlobSet(options.excludes), sqlite: try GlobSet(options.sqliteGlobs),
                              rootDevice: rootStatus.device)
         let workers = WorkerThreads(options.parallelism, name: "stackbackup-read") { _ in run.work() }
+        let stop = options.cancellation?.onCancel { [queue = run.queue] in queue.cancel() }
+        defer { stop?.remove() }
         let walked: WalkedDirectory
         do {
             let parent = parentTree.flatMap { run.loadParent($0, path: []) }
@@ -50,9 +52,10 @@ public final class VolumeArchiver {
         } catch {
             run.queue.cancel()
             workers.join()
-            throw error
+            // The walker stops when the queue closes; report why it closed.
+            throw run.stopReason ?? error
         }
-        if let fatal = run.fatalError { throw fatal }
+        if let reason = run.stopReason { throw reason }
         let tree = try run.finish(walked)
         var stats = run.stats
         stats.durationSeconds = Date().timeIntervalSince(started)
@@ -116,6 +119,14 @@ final class ArchiveRun: @unchecked Sendable {
         self.excludes = excludes
         self.sqlite = sqlite
         self.rootDevice = rootDevice
+    }
+
+    /// Why the run must stop: the first fatal worker error (a store failure),
+    /// else the job's cancellation. Nil while the run may go on.
+    var stopReason: Error? {
+        if let fatal = lock.withLock({ fatalError }) { return fatal }
+        if let reason = options.cancellation?.reason { return InterruptedError(reason: reason) }
+        return nil
     }
 
     func warn(_ message: String) {

@@ -22,6 +22,8 @@ public struct VolumeBackupOptions: Sendable {
     public var gear: GearTable
     /// Where SQLite copies are staged; the system temp folder when nil.
     public var temporaryDirectory: String?
+    /// Stops the walk and the readers (the job's token; nil: never stopped).
+    public var cancellation: Cancellation?
 
     public init(excludes: [String] = [], sqliteGlobs: [String] = [], oneFileSystem: Bool = false,
                 parallelism: Int = ProcessInfo.processInfo.activeProcessorCount,

@@ -15,9 +15,14 @@ public struct VolumeRestoreOptions: Sendable {
     /// Restore into a non-empty target, replacing entries of the same name.
     public var overwrite: Bool
     public var parallelism: Int
+    /// The job's stop token: once cancelled, no new file is started, the files
+    /// being written are removed (they fail at their next blob), and `run()`
+    /// throws `InterruptedError`.
+    public var cancellation: Cancellation?
 
     public init(target: String, includes: [String] = [], overwrite: Bool = false,
-                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, cancellation: Cancellation? = nil) {
+        self.cancellation = cancellation
         self.target = target
         self.includes = includes
         self.overwrite = overwrite
@@ -69,10 +74,16 @@ public final class VolumeRestorer {
         let next = WorkQueue<RestorePlan.Entry>()
         for job in jobs { next.push(job) }
         next.finish()
+        let stop = options.cancellation?.onCancel { next.cancel() }
+        defer { stop?.remove() }
         let threads = WorkerThreads(min(options.parallelism, max(1, jobs.count)), name: "stackbackup-restore") { _ in
             while let job = next.pop() { writer.writeFile(job) }
         }
         threads.join()
+        if let reason = options.cancellation?.reason {
+            let done = writer.result.files
+            throw InterruptedError(reason: reason, detail: "\(done) of \(jobs.count) file(s) were restored into \(options.target) and the ones being written were removed; folder modes and times are not set: run the restore again with --overwrite to finish")
+        }
         for link in plan.hardLinks { writer.link(link.entry, to: link.first) }
         for entry in plan.others { writer.makeSpecial(entry) }
         for directory in plan.directories.reversed() where directory.needed {

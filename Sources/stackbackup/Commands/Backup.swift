@@ -67,6 +67,8 @@ extension Backup {
                     request.dryRun = snapshotOptions.dryRun
                     do {
                         try BackupReporter(context).run(request, repository: repository)
+                    } catch let error as InterruptedError {
+                        throw error  // a stop ends the whole command, not one source
                     } catch {
                         failures += 1
                         context.console.error("\(volume.name): \(error)")

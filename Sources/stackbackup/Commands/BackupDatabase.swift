@@ -53,6 +53,8 @@ extension Backup {
                         } else {
                             console.info("\(label): snapshot \(outcome.snapshotID?.short ?? "-") saved: \(s.tables ?? 0) tables, \(s.rows ?? 0) rows, read \(Format.bytes(s.bytesRead)), added \(Format.bytes(s.bytesAdded)) in \(Format.duration(s.durationSeconds))")
                         }
+                    } catch let error as InterruptedError {
+                        throw error  // a stop ends the whole command, not one source
                     } catch {
                         failures += 1
                         console.error("\(label): \(error)")
@@ -101,6 +103,8 @@ extension Backup {
                         } else {
                             context.console.info("\(label): snapshot \(outcome.snapshotID?.short ?? "-") saved")
                         }
+                    } catch let error as InterruptedError {
+                        throw error  // a stop ends the whole command, not one source
                     } catch {
                         failures += 1
                         context.console.error("\(label): \(error)")

@@ -40,6 +40,7 @@ struct Db: ParsableCommand {
                 case .failed, .skipped, .finished: break
                 }
             }
+            maintenance.cancellation = StopSignal.token
             for database in databases {
                 let summary = try body(maintenance, database.database)
                 summaries.append(summary)
@@ -174,6 +175,7 @@ struct Db: ParsableCommand {
                 var reports: [AmcheckReport] = []
                 for (settings, databases) in try Db.groups(context, target.databases, server: target.server) {
                     let maintenance = Maintenance(connection: settings.connectionConfig(), options: options, progress: nil)
+                    maintenance.cancellation = StopSignal.token
                     for database in databases {
                         let report = try maintenance.check(database: database.database, heapAllIndexed: heapallindexed, installAmcheck: installAmcheck)
                         reports.append(report)

@@ -92,7 +92,8 @@ struct Restore: ParsableCommand {
             store: repository, tree: record.snapshot.root,
             // Enough readers to hide an object store's round trips; one per core for a disk.
             options: VolumeRestoreOptions(target: target, includes: includes, overwrite: overwrite,
-                                          parallelism: max(ProcessInfo.processInfo.activeProcessorCount, repository.backend.preferredConcurrency)),
+                                          parallelism: max(ProcessInfo.processInfo.activeProcessorCount, repository.backend.preferredConcurrency),
+                                          cancellation: repository.cancellation),
             progress: { p in console.progress("restoring: \(p.filesDone) files, \(Format.bytes(p.bytesDone))") })
         let result = try restorer.run()
         let seconds = Date().timeIntervalSince(started)

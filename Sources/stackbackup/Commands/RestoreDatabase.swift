@@ -21,6 +21,7 @@ struct DatabaseRestoreCommand {
         restoreOptions.tables = options.tables
         restoreOptions.dryRun = options.dryRun
         restoreOptions.pgRestore = settings.pgRestore
+        restoreOptions.cancellation = repository.cancellation
         if options.withRoles {
             if let globals = try DatabaseBackupJob.latestGlobals(of: record.snapshot, in: repository) {
                 restoreOptions.roles = try repository.loadJSON(GlobalsManifest.self, id: globals.snapshot.root)

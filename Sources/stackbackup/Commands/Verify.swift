@@ -166,11 +166,9 @@ struct DrillArguments: ParsableArguments {
                 let report = try drill.run(snapshot: record)
                 reports.append(report)
                 if !context.options.json { printReport(report, console: console) }
+            } catch let error as InterruptedError {
+                throw error
             } catch let error as DrillError {
-                if case .interrupted(let signal) = error.code {
-                    console.error(error.description)
-                    throw ExitCode(signal == SIGTERM ? 143 : ExitStatus.interrupted.rawValue)
-                }
                 if records.count == 1 { throw error }
                 failures[record.snapshot.source] = error.description
                 console.error("\(record.snapshot.source): \(error)")

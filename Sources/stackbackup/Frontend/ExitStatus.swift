@@ -50,6 +50,7 @@ enum ExitStatus: Int32 {
 /// Runs a command body: Kit errors become one line on stderr and the mapped
 /// exit code; ArgumentParser's own errors pass through.
 func runCommand(_ console: Console, _ body: () throws -> ExitStatus) throws {
+    StopSignal.install()
     let status: ExitStatus
     do {
         status = try body()

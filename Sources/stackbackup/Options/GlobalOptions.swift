@@ -116,6 +116,7 @@ final class CommandContext {
         }
         let repository = try Repository.open(backend: backend, passphrase: passphrase)
         repository.lockWait = max(0, options.lockWait ?? 0)
+        repository.cancellation = StopSignal.token
         return repository
     }
 }

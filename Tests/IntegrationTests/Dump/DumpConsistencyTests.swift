@@ -66,7 +66,7 @@ struct DumpConsistencyTests {
         #expect(inlineTransfers >= parts, "only \(inlineTransfers) transfers committed during the dump")
 
         _ = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                 options: RestoreOptions(target: copy, jobs: 2, trapSignals: false)).run()
+                                 options: RestoreOptions(target: copy, jobs: 2)).run()
         let restored = try PGConnection.connect(admin.withDatabase(copy))
         let totals = try restored.execute("SELECT sum(balance)::bigint, count(*) FROM account")
         #expect(totals.int(0, 0) == Int64(Self.accounts * Self.opening), "the restored total broke the invariant")

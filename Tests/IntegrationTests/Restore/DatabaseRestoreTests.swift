@@ -32,7 +32,7 @@ struct DatabaseRestoreTests {
         let copy = d.fixture.database + "_copy"
         var phases: [String] = []
         let lock = NSLock()
-        let result = try d.restorer(RestoreOptions(target: copy, jobs: 2, trapSignals: false)) { progress in
+        let result = try d.restorer(RestoreOptions(target: copy, jobs: 2)) { progress in
             lock.withLock { phases.append(progress.phase) }
         }.run()
 
@@ -54,7 +54,7 @@ struct DatabaseRestoreTests {
         guard let d = try dumped("cmp") else { return }
         defer { d.fixture.drop() }
         let copy = d.fixture.database + "_copy"
-        _ = try d.restorer(RestoreOptions(target: copy, trapSignals: false)).run()
+        _ = try d.restorer(RestoreOptions(target: copy)).run()
         let connection = try PGConnection.connect(d.admin.withDatabase(copy))
         try connection.execute("UPDATE extra.\"Mixed Case\" SET \"Value\" = 'changed' WHERE \"Key\" = 3")
         #expect(try RestoreComparison.content(copy, admin: d.admin) != RestoreComparison.content(d.fixture.database, admin: d.admin))
@@ -65,7 +65,7 @@ struct DatabaseRestoreTests {
         defer { d.fixture.drop() }
         let before = try RestoreComparison.content(d.fixture.database, admin: d.admin)
         let error = try #require(throws: RestoreError.self) {
-            try d.restorer(RestoreOptions(target: d.fixture.database, trapSignals: false)).run()
+            try d.restorer(RestoreOptions(target: d.fixture.database)).run()
         }
         #expect(error.code == .targetHoldsData)
         #expect(error.description == "database \(d.fixture.database) exists and holds data; use --replace to swap it in after a full restore, or --into NEWNAME")
@@ -79,7 +79,7 @@ struct DatabaseRestoreTests {
         let target = d.fixture.database + "_empty"
         let admin = try PGConnection.connect(d.admin)
         try admin.execute("CREATE DATABASE \(target)")
-        _ = try d.restorer(RestoreOptions(target: target, trapSignals: false)).run()
+        _ = try d.restorer(RestoreOptions(target: target)).run()
         #expect(try RestoreComparison.content(target, admin: d.admin) == RestoreComparison.content(d.fixture.database, admin: d.admin))
     }
 
@@ -92,7 +92,7 @@ struct DatabaseRestoreTests {
         try live.execute("INSERT INTO extra.\"Mixed Case\" VALUES (99, 'after the dump')")
         let changed = try RestoreComparison.content(d.fixture.database, admin: d.admin)
 
-        let result = try d.restorer(RestoreOptions(target: d.fixture.database, replace: true, trapSignals: false)).run()
+        let result = try d.restorer(RestoreOptions(target: d.fixture.database, replace: true)).run()
 
         let old = try #require(result.keptOldAs)
         #expect(old.hasPrefix(d.fixture.database + "_before_"))
@@ -104,7 +104,7 @@ struct DatabaseRestoreTests {
     @Test func replaceWithDropOldLeavesNoOldDatabase() throws {
         guard let d = try dumped("dropold") else { return }
         defer { d.fixture.drop() }
-        let result = try d.restorer(RestoreOptions(target: d.fixture.database, replace: true, dropOld: true, trapSignals: false)).run()
+        let result = try d.restorer(RestoreOptions(target: d.fixture.database, replace: true, dropOld: true)).run()
         #expect(result.keptOldAs == nil)
         #expect(try RestoreComparison.databases(like: d.fixture.database + "_", admin: d.admin).isEmpty)
     }
@@ -118,7 +118,7 @@ struct DatabaseRestoreTests {
         d.store.overwrite(chunk, with: Array("not\ta\tvalid\trow\n".utf8))
 
         let error = try #require(throws: RestoreError.self) {
-            try d.restorer(RestoreOptions(target: d.fixture.database, replace: true, trapSignals: false)).run()
+            try d.restorer(RestoreOptions(target: d.fixture.database, replace: true)).run()
         }
         #expect(error.code == .damaged) // data the server refuses disagrees with the snapshot's own schema
         #expect(error.step == "table data")
@@ -135,7 +135,7 @@ struct DatabaseRestoreTests {
         d.store.remove(try #require(table.parts.first?.chunks.first))
         let target = d.fixture.database + "_new"
         let error = try #require(throws: RestoreError.self) {
-            try d.restorer(RestoreOptions(target: target, trapSignals: false)).run()
+            try d.restorer(RestoreOptions(target: target)).run()
         }
         #expect(error.table?.hasPrefix("public.session") == true)
         #expect(error.description.contains("not in the repository"))
@@ -154,14 +154,14 @@ struct DatabaseRestoreTests {
         }
         let target = d.fixture.database + "_noowner"
         let error = try #require(throws: RestoreError.self) {
-            try d.restorer(RestoreOptions(target: target, trapSignals: false)).run()
+            try d.restorer(RestoreOptions(target: target)).run()
         }
         #expect(error.code == .missingRoles)
         #expect(error.description.hasPrefix("role \(d.fixture.owner) (owner of the database"))
         #expect(error.description.hasSuffix("does not exist on the server; restore globals first with --with-roles or create it, or use --no-owner"))
         #expect(try !RestoreComparison.databaseExists(target, admin: d.admin))
 
-        _ = try d.restorer(RestoreOptions(target: target, noOwner: true, trapSignals: false)).run()
+        _ = try d.restorer(RestoreOptions(target: target, noOwner: true)).run()
         let me = try admin.execute("SELECT current_user").string(0, 0)
         #expect(try RestoreComparison.properties(target, admin: d.admin)[5] == me)
         var original = try RestoreComparison.content(d.fixture.database, admin: d.admin)
@@ -196,7 +196,7 @@ struct DatabaseRestoreTests {
         let roles = RecordingRoles()
         d.manifest.extensions["sbt_no_such_extension"] = "9.9"
         let error = try #require(throws: RestoreError.self) {
-            try d.restorer(RestoreOptions(target: target, withRoles: true, trapSignals: false, roles: roles)).run()
+            try d.restorer(RestoreOptions(target: target, withRoles: true, roles: roles)).run()
         }
         #expect(error.code == .missingExtensions)
         #expect(error.description.contains("sbt_no_such_extension 9.9") && error.description.contains("install their packages"))
@@ -208,7 +208,7 @@ struct DatabaseRestoreTests {
         d.manifest.serverVersion = 990000
         d.manifest.serverVersionString = "99.0"
         let tooOld = try #require(throws: RestoreError.self) {
-            try d.restorer(RestoreOptions(target: target, trapSignals: false)).run()
+            try d.restorer(RestoreOptions(target: target)).run()
         }
         #expect(tooOld.code == .serverTooOld)
         #expect(tooOld.description.contains("taken from PostgreSQL 99.0: a dump from a newer major cannot be loaded into an older server; restore onto PostgreSQL 99 or newer"))
@@ -219,7 +219,7 @@ struct DatabaseRestoreTests {
         guard let d = try dumped("filter") else { return }
         defer { d.fixture.drop() }
         let target = d.fixture.database + "_some"
-        let result = try d.restorer(RestoreOptions(target: target, tables: ["public.website*"], trapSignals: false)).run()
+        let result = try d.restorer(RestoreOptions(target: target, tables: ["public.website*"])).run()
         #expect(result.tables == 2)
         let connection = try PGConnection.connect(d.admin.withDatabase(target))
         #expect(try connection.execute("SELECT count(*) FROM public.website_event").int(0, 0) == 3001)
@@ -232,7 +232,7 @@ struct DatabaseRestoreTests {
         guard let d = try dumped("pattern") else { return }
         defer { d.fixture.drop() }
         let error = try #require(throws: RestoreError.self) {
-            try d.restorer(RestoreOptions(target: d.fixture.database + "_x", tables: ["nope_*"], trapSignals: false)).run()
+            try d.restorer(RestoreOptions(target: d.fixture.database + "_x", tables: ["nope_*"])).run()
         }
         #expect(error.code == .invalidOptions)
         #expect(try RestoreComparison.databases(like: d.fixture.database + "_", admin: d.admin).isEmpty)
@@ -241,7 +241,7 @@ struct DatabaseRestoreTests {
     @Test func dryRunPlansWithoutChangingAnything() throws {
         guard let d = try dumped("plan") else { return }
         defer { d.fixture.drop() }
-        let restorer = d.restorer(RestoreOptions(target: d.fixture.database, replace: true, dropOld: true, dryRun: true, trapSignals: false))
+        let restorer = d.restorer(RestoreOptions(target: d.fixture.database, replace: true, dropOld: true, dryRun: true))
         let plan = try restorer.plan()
         #expect(plan.target == d.fixture.database)
         #expect(plan.tempName.hasPrefix(d.fixture.database + "__restoring_"))
@@ -259,7 +259,7 @@ struct DatabaseRestoreTests {
         defer { d.fixture.drop() }
         let target = d.fixture.database + "_cancelled"
         var restorer: DatabaseRestorer?
-        restorer = d.restorer(RestoreOptions(target: target, jobs: 1, trapSignals: false)) { progress in
+        restorer = d.restorer(RestoreOptions(target: target, jobs: 1)) { progress in
             if progress.phase == "data" { restorer?.cancel() }
         }
         let error = try #require(throws: RestoreError.self) { try restorer?.run() }

@@ -36,7 +36,7 @@ struct DumpRestoreRoundTripTests {
         let store = MemoryBlobStore()
         let manifest = try DatabaseDumper(connection: admin, store: store, options: options()).dump(database: name).manifest
         let result = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                          options: RestoreOptions(target: copy, jobs: 2, trapSignals: false)).run()
+                                          options: RestoreOptions(target: copy, jobs: 2)).run()
 
         #expect(result.rows == manifest.tables.reduce(0) { $0 + $1.rows })
         #expect(try RestoreComparison.schema(copy) == RestoreComparison.schema(name))
@@ -72,12 +72,12 @@ struct DumpRestoreRoundTripTests {
 
         let refused = try #require(throws: RestoreError.self) {
             try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                 options: RestoreOptions(target: copy, withRoles: true, trapSignals: false)).run()
+                                 options: RestoreOptions(target: copy, withRoles: true)).run()
         }
         #expect(refused.description.contains("--with-roles needs a globals snapshot"))
 
         _ = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                 options: RestoreOptions(target: copy, withRoles: true, trapSignals: false, roles: globals)).run()
+                                 options: RestoreOptions(target: copy, withRoles: true, roles: globals)).run()
         let check = try connection.query("SELECT r.rolcanlogin, r.rolconnlimit, pg_get_userbyid(d.datdba) FROM pg_roles r, pg_database d WHERE r.rolname = $1 AND d.datname = $2", [role, copy])
         #expect(check.bool(0, 0) == true)
         #expect(check.int(0, 1) == 7)
@@ -104,7 +104,7 @@ struct DumpRestoreRoundTripTests {
         manifest.schema?.pgDumpVersion = "99.1"
         let tooOld = try #require(throws: RestoreError.self) {
             try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                 options: RestoreOptions(target: copy, trapSignals: false)).run()
+                                 options: RestoreOptions(target: copy)).run()
         }
         #expect(tooOld.code == .invalidOptions)
         #expect(tooOld.description.contains("is too old"), "\(tooOld)")
@@ -115,7 +115,7 @@ struct DumpRestoreRoundTripTests {
         manifest.schema = schema
         let missing = try #require(throws: RestoreError.self) {
             try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                 options: RestoreOptions(target: copy, trapSignals: false, pgRestore: ["/nonexistent/bin/pg_restore"])).run()
+                                 options: RestoreOptions(target: copy, pgRestore: ["/nonexistent/bin/pg_restore"])).run()
         }
         #expect(missing.description.hasPrefix("could not run pg_restore (`/nonexistent/bin/pg_restore`)"), "\(missing)")
         #expect(missing.description.contains("point `pg_restore:` in the config"))
@@ -135,10 +135,10 @@ struct DumpRestoreRoundTripTests {
         let manifest = try DatabaseDumper(connection: admin, store: store, options: options()).dump(database: name).manifest
         // `env pg_restore` is two words: the restorer cannot hand it a file, only stdin.
         let plan = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                        options: RestoreOptions(target: copy, jobs: 2, trapSignals: false, pgRestore: ["env", "pg_restore"])).plan()
+                                        options: RestoreOptions(target: copy, jobs: 2, pgRestore: ["env", "pg_restore"])).plan()
         #expect(plan.steps.contains { $0.contains("post-data with env pg_restore on 1 connection(s)") }, "\(plan.steps)")
         _ = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                 options: RestoreOptions(target: copy, jobs: 2, trapSignals: false, pgRestore: ["env", "pg_restore"])).run()
+                                 options: RestoreOptions(target: copy, jobs: 2, pgRestore: ["env", "pg_restore"])).run()
         #expect(try RestoreComparison.schema(copy) == RestoreComparison.schema(name))
         #expect(try RestoreComparison.content(copy, admin: admin) == RestoreComparison.content(name, admin: admin))
     }

@@ -25,7 +25,7 @@ struct RestoreFidelityVersion1Tests {
         let manifest = try RestoreManifestBuilder.build(database: name, admin: admin, store: store)
         #expect(manifest.schema == nil, "the builder should make a version 1 (plain SQL) manifest")
         _ = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                 options: RestoreOptions(target: copy, jobs: 2, trapSignals: false)).run()
+                                 options: RestoreOptions(target: copy, jobs: 2)).run()
         let differences = try DatabaseComparator.differences(name, copy, connection: admin)
         #expect(differences == [], "\(differences.joined(separator: "\n"))")
         try check(PGConnection.connect(admin.withDatabase(copy)))

@@ -35,7 +35,7 @@ struct TrickyRoundTripTests {
         #expect(byName["extra.Mixed Case"].map { $0.bytes > 20 << 20 } == true)
 
         _ = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
-                                 options: RestoreOptions(target: copy, jobs: 2, trapSignals: false)).run()
+                                 options: RestoreOptions(target: copy, jobs: 2)).run()
         #expect(try RestoreComparison.schema(copy) == RestoreComparison.schema(fixture.database))
         let original = try RestoreComparison.content(fixture.database, admin: admin)
         let restored = try RestoreComparison.content(copy, admin: admin)
@@ -66,7 +66,7 @@ struct TrickyRoundTripTests {
         let reopened = try Repository.open(backend: LocalBackend(path: directory.sub("repo")), passphrase: Array("test".utf8))
         let error = try #require(throws: RestoreError.self) {
             try DatabaseRestorer(connection: admin, store: reopened, manifest: manifest,
-                                 options: RestoreOptions(target: target, jobs: 2, trapSignals: false)).run()
+                                 options: RestoreOptions(target: target, jobs: 2)).run()
         }
         #expect(error.description.contains("extra.\"Mixed Case\"") || error.description.contains("extra.Mixed Case"), "\(error)")
         #expect(error.description.contains(String(pack.prefix(8))), "the pack is not named: \(error)")
