@@ -68,15 +68,24 @@ public struct CLIRunner: Sendable {
                       stderr: String(decoding: errData.data, as: UTF8.self))
     }
 
-    /// Starts the binary without waiting, for tests that kill it.
-    public func start(_ arguments: [String]) throws -> Process {
+    /// Starts the binary without waiting, for tests that kill it. With
+    /// `output`, stdout and stderr go to that file (read it after the exit).
+    public func start(_ arguments: [String], output: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
         process.arguments = arguments
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+                throw FileTree.Failure(description: "cannot create \(output)")
+            }
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
