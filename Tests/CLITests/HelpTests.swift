@@ -17,7 +17,7 @@ struct HelpTests {
 
     private func expectExitCodeTable(_ text: String, of command: String = "") {
         let entries = ["0 ok", "1 error", "3 partial failure", "10 no repository", "11 repository locked",
-                       "12 wrong passphrase", "13 integrity damage found", "64 usage error", "130 interrupted"]
+                       "12 wrong passphrase", "13 integrity damage found", "64 usage error", "130 interrupted (SIGINT)", "143 terminated (SIGTERM)"]
         let missing = entries.filter { !text.contains($0) }
         #expect(missing.isEmpty, "help of '\(command)' lacks these exit codes")
     }
