@@ -100,7 +100,7 @@ public enum RepairJob {
                 }
             }
         }
-        if unindexed > 0 && (!report.repaired.isEmpty || report.unrepaired.contains { $0.forgotten }) {
+        if unindexed > 0 && (!report.repaired.isEmpty || !report.unrepaired.isEmpty) {
             throw RepositoryError(.other, "\(unindexed) pack(s) in \(repository.backend.location) are in no index, so data these snapshots miss may be in them; run `stackbackup repair index` first (nothing was changed)")
         }
         guard !options.dryRun else { return report }
