@@ -191,6 +191,10 @@ struct RepairTests {
         // A second run finds the original already repaired and writes nothing.
         let again = try Self.json(try cli.succeed(["repair", "snapshots", "--json"]).stdout)
         #expect((again["repaired"] as? [Any])?.isEmpty == true && (again["alreadyRepaired"] as? [String]) == [second], "\(again)")
+        // --forget later removes the original it already replaced.
+        try cli.succeed(["repair", "snapshots", "--forget"])
+        let remaining = try #require(try JSONSerialization.jsonObject(with: Data(try cli.succeed(["snapshots", "--json"]).stdout.utf8)) as? [[String: Any]])
+        #expect(Set(remaining.compactMap { $0["id"] as? String }) == [first, newID], "\(remaining)")
     }
 
     @Test func repairIndexThenRepairSnapshotsWithForgetLeavesACleanRepository() throws {

@@ -103,6 +103,7 @@ public enum RepairJob {
         if unindexed > 0 && (!report.repaired.isEmpty || !report.unrepaired.isEmpty) {
             throw RepositoryError(.other, "\(unindexed) pack(s) in \(repository.backend.location) are in no index, so data these snapshots miss may be in them; run `stackbackup repair index` first (nothing was changed)")
         }
+        report.alreadyRepairedForgotten = options.forget && !report.alreadyRepaired.isEmpty
         guard !options.dryRun else { return report }
 
         for (id, bytes) in newTrees.sorted(by: { $0.key < $1.key }) {
@@ -125,6 +126,10 @@ public enum RepairJob {
         }
         for item in report.unrepaired where item.forgotten {
             try repository.removeSnapshot(item.snapshot)
+        }
+        // Replaced by an earlier run without --forget: the repaired snapshot is stored and readable.
+        if report.alreadyRepairedForgotten {
+            for original in report.alreadyRepaired { try repository.removeSnapshot(original) }
         }
         return report
     }
@@ -159,9 +164,9 @@ public enum RepairJob {
             if missing > 0 { items.append(.init(path: item, problem: "\(missing) of \(blobs.count) chunk(s) missing")) }
         }
         guard !items.isEmpty else { return nil }
-        var kept = unrecoverable(record, "a database snapshot is not rewritten (a table without some of its rows would restore silently wrong); "
-                                 + "restore its intact tables with `stackbackup restore \(record.snapshot.source) --snapshot \(record.id.short) --table PATTERN`", SnapshotRepairOptions(), items: items)
-        kept.forgotten = false
-        return kept
+        // Never forgotten: which tables still matter is the operator's call.
+        return unrecoverable(record, "a database snapshot is not rewritten (a table without some of its rows would restore silently wrong); "
+                             + "restore its intact tables with `stackbackup restore \(record.snapshot.source) --snapshot \(record.id.short) --table PATTERN`",
+                             SnapshotRepairOptions(forget: false), items: items)
     }
 }

@@ -39,6 +39,8 @@ public struct SnapshotRepairReport: Codable, Sendable {
     public var unrepaired: [Unrepaired] = []
     /// Originals that an earlier repair already replaced (skipped).
     public var alreadyRepaired: [ObjectID] = []
+    /// Those originals were removed (`--forget`).
+    public var alreadyRepairedForgotten = false
     /// Snapshot documents that cannot be read at all (paths and reasons).
     public var unreadableDocuments: [Item] = []
     public var dryRun = false
@@ -62,6 +64,10 @@ public struct SnapshotRepairReport: Codable, Sendable {
             lines.append("snapshot \(item.snapshot.short) (\(item.kind.rawValue) \(item.source)): not repaired, \(item.reason)"
                 + (item.forgotten ? "; \(dryRun ? "would be " : "")forgotten" : ""))
             lines += item.items.map { "  \($0.path): \($0.problem)" }
+        }
+        if !alreadyRepaired.isEmpty {
+            lines.append("\(alreadyRepaired.count) snapshot(s) already repaired by an earlier run: "
+                + (alreadyRepairedForgotten ? (dryRun ? "originals would be forgotten" : "originals forgotten") : "skipped"))
         }
         for document in unreadableDocuments {
             lines.append("\(document.path): \(document.problem)")

@@ -71,7 +71,7 @@ struct Repair: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Say what would be written and forgotten; write nothing (and take no lock).") var dryRun = false
-        @Flag(help: "Remove each original once its repaired snapshot is stored, and snapshots with nothing recoverable.") var forget = false
+        @Flag(help: "Remove each original once its repaired snapshot is stored (also those an earlier run repaired), and snapshots with nothing recoverable.") var forget = false
         @Flag(help: "Also read and verify every chunk a snapshot uses (reads the whole repository).") var readData = false
 
         func run() throws {
