@@ -16,7 +16,7 @@ struct StackBackup: ParsableCommand {
         subcommands: [
             Init.self, Key.self, Backup.self, Snapshots.self, Ls.self, Diff.self, Restore.self,
             Verify.self, Forget.self, Prune.self, Run.self, Status.self, Unlock.self, ConfigCommand.self,
-            Systemd.self, Db.self, Copy.self,
+            Systemd.self, Db.self, Copy.self, Repair.self,
         ]
     )
 }

@@ -52,6 +52,9 @@ public struct Snapshot: Codable, Sendable {
     /// Set by `copy`: the id of the original snapshot (in the repository it
     /// was first taken in) this one is a copy of. Absent in older documents.
     public var copiedFrom: ObjectID?
+    /// Set by `repair snapshots`: the damaged snapshot this one was rebuilt
+    /// from. Absent in other documents.
+    public var repairedFrom: ObjectID?
 
     public init(time: Date, host: String, kind: SourceKind, source: String, tags: [String] = [],
                 root: ObjectID, parent: ObjectID? = nil, path: String? = nil,
@@ -82,6 +85,7 @@ public struct Snapshot: Codable, Sendable {
         case serverVersion = "server_version"
         case server
         case copiedFrom = "copied_from"
+        case repairedFrom = "repaired_from"
     }
 }
 

@@ -54,8 +54,12 @@ extension Repository {
 
     /// Finds a snapshot by a unique hex prefix (at least 4 digits), `SOURCE:latest`
     /// or `latest`; `source` narrows the candidates.
+    /// When a snapshot document cannot be read, a spec that finds nothing
+    /// throws `IntegrityError` naming that document (it may be the one asked
+    /// for) instead of "no snapshot".
     public func resolveSnapshot(_ spec: String, source: String? = nil) throws -> SnapshotRecord {
-        var candidates = try listSnapshots().snapshots
+        let listing = try listSnapshots()
+        var candidates = listing.snapshots
         var sourceName = source
         var wantsLatest = spec == "latest"
         if spec.hasSuffix(":latest") {
@@ -66,6 +70,7 @@ extension Repository {
         let scope = sourceName.map { " of source \"\($0)\"" } ?? ""
         if wantsLatest {
             guard let latest = candidates.last else {
+                try Self.throwIfDamaged(listing.damaged, wanted: "the snapshot\(scope)")
                 throw RepositoryError(.notFound, "there is no snapshot\(scope) in \(backend.location); run `stackbackup snapshots` to list them")
             }
             return latest
@@ -79,11 +84,29 @@ extension Repository {
         case 1:
             return matches[0]
         case 0:
+            try Self.throwIfDamaged(listing.damaged.filter { $0.name.hasPrefix(prefix) }, wanted: "snapshot \(prefix)")
             throw RepositoryError(.notFound, "no snapshot\(scope) has an id starting with \(prefix); run `stackbackup snapshots` to list them")
         default:
             let listed = matches.prefix(5).map { "\($0.id.short) (\($0.snapshot.source))" }.joined(separator: ", ")
             throw RepositoryError(.ambiguous, "\(matches.count) snapshots have ids starting with \(prefix) (\(listed)); give more digits")
         }
+    }
+
+    /// Throws `IntegrityError` naming the snapshot documents that cannot be
+    /// read, when there are any: for a caller that found no snapshot for
+    /// `wanted` ("source X"), since an unreadable one may be it.
+    public func throwIfSnapshotsDamaged(wanted: String) throws {
+        try Self.throwIfDamaged(listSnapshots().damaged, wanted: wanted)
+    }
+
+    private static func throwIfDamaged(_ damaged: [(name: String, error: String)], wanted: String) throws {
+        guard let first = damaged.first else { return }
+        let more = damaged.count > 1 ? " and \(damaged.count - 1) more" : ""
+        // The load error already names the file ("integrity damage in snapshots/…: …"); keep only its reason.
+        var reason = first.error.components(separatedBy: "; run `stackbackup verify").first ?? first.error
+        if reason.hasPrefix("integrity damage in "), let colon = reason.range(of: ": ") { reason = String(reason[colon.upperBound...]) }
+        throw IntegrityError(object: "snapshot \(Handle(.snapshot, first.name).relativePath)\(more)",
+                             problem: "cannot be read, so \(wanted) may be among the damaged (\(reason)); restore the file from a copy of the repository, or remove it")
     }
 
     /// The newest snapshot of a source, if any.

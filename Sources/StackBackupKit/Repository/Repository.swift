@@ -101,30 +101,10 @@ public final class Repository: BlobStore, @unchecked Sendable {
             throw RepositoryError(.noRepository, "there is no repository at \(backend.location) (no config file); check the path, or create one with `stackbackup init`")
         }
         let config = try RepositoryConfig.decode(backend.load(configHandle), location: backend.location)
-        let names = try backend.list(.key).map(\.name).sorted()
-        guard !names.isEmpty else {
-            throw IntegrityError(object: "\(backend.location)/keys", problem: "holds no key file, so the repository cannot be opened")
-        }
-        var damaged: [String] = []
-        for name in names {
-            let object = "key file keys/\(name)"
-            do {
-                let file = try KeyFile.decode(backend.load(Handle(.key, name)), object: object)
-                if let master = try file.unwrap(passphrase: passphrase, object: object) {
-                    let repository = try Repository(backend: backend, config: config, key: master, keyID: name)
-                    try repository.loadIndex()
-                    return repository
-                }
-            } catch let error as IntegrityError {
-                damaged.append(error.description)
-            }
-        }
-        if !names.isEmpty && damaged.count == names.count {
-            // No key could even be read: that is damage, not a wrong passphrase.
-            throw IntegrityError(object: "keys/ of \(backend.location)", problem: "all \(names.count) key file(s) are unreadable; restore the keys/ folder from a copy of the repository")
-        }
-        let note = damaged.isEmpty ? "" : " (\(damaged.count) key file(s) are damaged: \(damaged.joined(separator: "; ")))"
-        throw RepositoryError(.wrongPassphrase, "wrong passphrase for repository at \(backend.location): none of its \(names.count) key(s) opens with it\(note); check the passphrase file or environment")
+        let (master, keyID) = try openMasterKey(backend: backend, passphrase: passphrase)
+        let repository = try Repository(backend: backend, config: config, key: master, keyID: keyID)
+        try repository.loadIndex()
+        return repository
     }
 
     // MARK: - Index

@@ -27,6 +27,7 @@ struct Init: ParsableCommand {
         try runCommand(context.console) {
             let location = try context.repositoryLocation()
             let backend = try context.backend(at: location)
+            if let local = backend as? LocalBackend { try refuseFileInPath(local.location) }
             var chunkerSource: Repository?
             if let from = copyChunkerFrom {
                 let sourceBackend = try context.backend(at: from)
@@ -60,6 +61,24 @@ struct Init: ParsableCommand {
                 context.console.info("keep the passphrase safe: without it the backups cannot be read")
             }
             return .ok
+        }
+    }
+}
+
+/// A repository folder (or a folder above it) that exists as a file is a usage
+/// error: say so, rather than "does not exist" from the mkdir that fails.
+private func refuseFileInPath(_ path: String) throws {
+    var prefixes: [String] = []
+    var current = path
+    while !current.isEmpty && current != "/" && current != "." {
+        prefixes.append(current)
+        current = (current as NSString).deletingLastPathComponent
+    }
+    for prefix in prefixes.reversed() {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: prefix, isDirectory: &isFolder) else { return }
+        if !isFolder.boolValue {
+            throw RepositoryError(.invalidArgument, "\(prefix) is a file, not a folder; give an empty or new folder for the repository")
         }
     }
 }

@@ -121,6 +121,7 @@ extension Repository {
             return try resolveSnapshot(spec)
         } catch let error as RepositoryError where (error.code == .notFound || error.code == .invalidArgument) && !spec.contains(":") {
             // A bare word that is neither a source nor a hex prefix: say so, not "not a snapshot id".
+            try throwIfSnapshotsDamaged(wanted: "a snapshot of source '\(spec)'")
             throw RepositoryError(.notFound, "no snapshot or source named '\(spec)'; list them with `stackbackup snapshots`")
         }
     }
