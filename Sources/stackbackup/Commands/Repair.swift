@@ -35,7 +35,7 @@ struct Repair: ParsableCommand {
             try runCommand(context.console) {
                 let repository = try context.openRepository()
                 // Until the executable-wide token reaches every command, nothing cancels this one.
-                let report = try RepairJob.index(repository: repository, cancellation: Cancellation(),
+                let report = try RepairJob.index(repository: repository, cancellation: repository.cancellation,
                                                  progress: { context.console.progress($0) })
                 if global.json { try context.console.printJSON(report) } else { context.console.output(report.summary) }
                 return report.unreadablePacks.isEmpty && report.missingPacks.isEmpty ? .ok : .damaged
@@ -79,7 +79,7 @@ struct Repair: ParsableCommand {
             try runCommand(context.console) {
                 let repository = try context.openRepository()
                 let options = SnapshotRepairOptions(dryRun: dryRun, forget: forget, readData: readData)
-                let report = try RepairJob.snapshots(repository: repository, options: options, cancellation: Cancellation(),
+                let report = try RepairJob.snapshots(repository: repository, options: options, cancellation: repository.cancellation,
                                                      progress: { context.console.progress($0) })
                 if global.json { try context.console.printJSON(report) } else { context.console.output(report.summary) }
                 let unsolved = report.unrepaired.contains { !$0.forgotten } || !report.unreadableDocuments.isEmpty
