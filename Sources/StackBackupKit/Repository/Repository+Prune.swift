@@ -126,6 +126,7 @@ extension Repository {
         }
 
         progress?("writing the new index (\(plan.keep.count + newPacks.count) pack(s))")
+        try proveHeldLocks("no index was written and nothing deleted")
         let segment = IndexSegment(supersedes: plan.oldSegments, packs: plan.keep + newPacks)
         let segmentID = try saveDocument(DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing)
         outcome.newSegment = segmentID
@@ -136,6 +137,8 @@ extension Repository {
             outcome.segmentsRemoved += 1
         }
         let doomed = plan.delete.map(\.id) + plan.repack.map(\.pack.id)
+        // Deleting packs is what a lost exclusive lock would make unsafe (a backup may use them now).
+        try proveHeldLocks("no pack was deleted")
         progress?("removing \(doomed.count) pack(s)")
         for pack in doomed {
             try removeIfPresent(Handle(.pack, pack))

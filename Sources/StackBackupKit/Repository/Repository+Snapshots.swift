@@ -2,8 +2,12 @@ import Foundation
 
 extension Repository {
     /// Flushes all pending data, then stores the snapshot document; returns its id.
+    /// Right before writing it, proves every lock this instance holds: a
+    /// snapshot written after its lock was lost could name packs a prune has
+    /// deleted meanwhile, so it throws `RepositoryError(.locked)` and writes nothing.
     public func saveSnapshot(_ snapshot: Snapshot) throws -> ObjectID {
         try flush()
+        try proveHeldLocks("no snapshot was written")
         let id = try saveDocument(DocumentJSON.encode(snapshot), kind: .snapshot)
         mutex.withLock { snapshotCache[id.hex] = snapshot }
         return id
