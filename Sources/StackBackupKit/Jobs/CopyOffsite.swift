@@ -25,8 +25,7 @@ public enum CopyOffsite {
         var detail = "copied \(outcome.copied.count) snapshot(s) to \(target.backend.location) (\(outcome.blobsCopied) blobs, \(outcome.bytesAdded) B stored)"
         if !outcome.alreadyPresent.isEmpty { detail += ", \(outcome.alreadyPresent.count) already there" }
         if let policies = settings.retention {
-            let plans = try ForgetJob.plan(repository: target, policies: policies, now: now)
-            let removed = try ForgetJob.execute(plans, repository: target)
+            let removed = try ForgetJob.run(repository: target, policies: policies, now: now).removed
             detail += "; forgot \(removed.count) offsite snapshot(s) by its policy"
         }
         return detail

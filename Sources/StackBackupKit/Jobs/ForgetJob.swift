@@ -13,6 +13,7 @@ public struct ForgetPlan: Codable, Sendable {
 /// it whatever the policy says). Removing snapshots only drops references;
 /// `prune` frees the space.
 public enum ForgetJob {
+    /// The decisions per source. Takes no lock: `run` calls it under its lock.
     public static func plan(repository: Repository, policies: RetentionPolicySet, source: String? = nil,
                             now: Date = Date(), timeZone: TimeZone = .current) throws -> [ForgetPlan] {
         let snapshots = try repository.listSnapshots().snapshots
@@ -25,11 +26,16 @@ public enum ForgetJob {
         }
     }
 
-    /// Removes what the plans do not keep, under an exclusive lock. Returns the removed ids.
-    @discardableResult
-    public static func execute(_ plans: [ForgetPlan], repository: Repository, lockWait: TimeInterval? = nil) throws -> [ObjectID] {
-        let lock = try repository.lock(exclusive: true, command: "forget", wait: lockWait)
+    /// Plans and removes under one exclusive lock (shared for a dry run), taken
+    /// before the snapshots are listed: a plan made from a list read without
+    /// the lock could remove what a concurrent forget decided to keep.
+    public static func run(repository: Repository, policies: RetentionPolicySet, source: String? = nil,
+                           now: Date = Date(), timeZone: TimeZone = .current, dryRun: Bool = false,
+                           lockWait: TimeInterval? = nil) throws -> ForgetOutcome {
+        let lock = try repository.lock(exclusive: !dryRun, command: "forget", wait: lockWait)
         defer { try? lock.release() }
+        let plans = try plan(repository: repository, policies: policies, source: source, now: now, timeZone: timeZone)
+        guard !dryRun else { return ForgetOutcome(plans: plans, removed: []) }
         var removed: [ObjectID] = []
         for plan in plans {
             for decision in plan.decisions where !decision.keep {
@@ -38,6 +44,12 @@ public enum ForgetJob {
                 removed.append(id)
             }
         }
-        return removed
+        return ForgetOutcome(plans: plans, removed: removed)
     }
+}
+
+/// The plans `ForgetJob.run` made and the snapshots it removed (none for a dry run).
+public struct ForgetOutcome: Sendable {
+    public var plans: [ForgetPlan]
+    public var removed: [ObjectID]
 }

@@ -134,8 +134,7 @@ public final class NightlyRun {
 
         if !stopping("forget") { status.steps["forget"] = step("forget", &failures) {
             guard let policies = config.retention else { return "no retention policy configured; nothing forgotten" }
-            let plans = try ForgetJob.plan(repository: repository, policies: policies, now: now())
-            let removed = try ForgetJob.execute(plans, repository: repository)
+            let removed = try ForgetJob.run(repository: repository, policies: policies, now: now()).removed
             return "removed \(removed.count) snapshot(s) by policy"
         } }
         if let prune, let every = config.pruneEvery, !stopping("prune") {

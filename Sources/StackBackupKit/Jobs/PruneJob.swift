@@ -31,6 +31,10 @@ public struct PruneReport: Codable, Sendable {
     public var blobsLive = 0
     public var blobsRemoved = 0
     public var indexSegmentsReplaced = 0
+    /// Crash leftovers: lock files of dead processes on this host, temp files older than a day.
+    public var locksRemoved = 0
+    public var tempFilesRemoved = 0
+    public var tempBytesRemoved: Int64 = 0
     public var dryRun = false
 
     public init() {}
@@ -42,7 +46,10 @@ public struct PruneReport: Codable, Sendable {
             + "(\(Self.bytes(bytesRepacked)) copied), \(packsKept) kept; \(blobsRemoved) blob(s) removed, \(blobsLive) live"
         let second = "\(Self.bytes(bytesUnusedRemaining)) unused remain in kept packs; "
             + "\(indexSegmentsReplaced) index segment(s) \(dryRun ? "would be " : "")replaced" + (dryRun ? " (dry run: nothing changed)" : "")
-        return first + "\n" + second
+        guard locksRemoved > 0 || tempFilesRemoved > 0 else { return first + "\n" + second }
+        let third = "\(dryRun ? "would remove" : "removed") \(locksRemoved) lock file(s) of dead processes and \(tempFilesRemoved) temp file(s) "
+            + "older than a day (\(Self.bytes(tempBytesRemoved))) left by crashes"
+        return first + "\n" + second + "\n" + third
     }
 
     static func bytes(_ count: Int64) -> String {
@@ -91,6 +98,10 @@ public enum PruneJob {
 
         var report = PruneReport()
         report.dryRun = options.dryRun
+        let leftovers = try repository.removeCrashLeftovers(dryRun: options.dryRun)
+        report.locksRemoved = leftovers.locks
+        report.tempFilesRemoved = leftovers.tempFiles
+        report.tempBytesRemoved = leftovers.tempBytes
         report.packsDeleted = plan.delete.count
         report.packsRepacked = plan.repack.count
         report.packsKept = plan.keep.count

@@ -3,12 +3,14 @@ import Foundation
 extension Repository {
     /// Takes a shared or exclusive lock. Writes the lock first, then looks for
     /// conflicting (non-stale) locks; on a conflict removes its own, backs off
-    /// and retries until `wait` seconds have passed, then throws
-    /// `RepositoryError(.locked)` naming the holder.
-    /// Takes a lock, waiting up to `wait` seconds (default: `lockWait`) for a
-    /// conflicting one to go; then throws `RepositoryError(.locked)` naming the holder.
-    public func lock(exclusive: Bool, command: String, wait: TimeInterval? = nil) throws -> RepositoryLock {
-        try lock(exclusive: exclusive, command: command, wait: wait ?? lockWait, refreshInterval: LockInfo.refreshInterval)
+    /// and retries until `wait` seconds (default: `lockWait`) have passed, then
+    /// throws `RepositoryError(.locked)` naming the holder. The lock is
+    /// refreshed in the background; once it can no longer be proven ours it
+    /// is lost and cancels `cancellation` with `.lockLost` (see `RepositoryLock`).
+    public func lock(exclusive: Bool, command: String, wait: TimeInterval? = nil,
+                     cancellation: Cancellation? = nil) throws -> RepositoryLock {
+        try lock(exclusive: exclusive, command: command, wait: wait ?? lockWait, refreshInterval: LockInfo.refreshInterval,
+                 cancellation: cancellation)
     }
 
     /// How long every lock taken without an explicit `wait` waits for a
@@ -19,19 +21,21 @@ extension Repository {
         set { mutex.withLock { defaultLockWait = newValue } }
     }
 
-    func lock(exclusive: Bool, command: String, wait: TimeInterval, refreshInterval: TimeInterval) throws -> RepositoryLock {
+    func lock(exclusive: Bool, command: String, wait: TimeInterval, refreshInterval: TimeInterval,
+              clock: LockClock = .system, cancellation: Cancellation? = nil) throws -> RepositoryLock {
         let deadline = Date().addingTimeInterval(wait)
         var delay = 0.1
         while true {
             var conflict = try findConflict(exclusive: exclusive, ignoring: nil)
             if conflict == nil {
-                let now = Date()
+                let now = clock.now()
                 var info = LockInfo(host: HostInfo.hostname, pid: HostInfo.pid, user: HostInfo.username, command: command,
-                                    exclusive: exclusive, created: now, refreshed: now)
+                                    exclusive: exclusive, created: now.wall, refreshed: now.wall)
                 info.id = try writeLock(info).hex
                 conflict = try findConflict(exclusive: exclusive, ignoring: info.id)
                 if conflict == nil {
-                    return RepositoryLock(repository: self, info: info, refreshInterval: refreshInterval)
+                    return RepositoryLock(repository: self, info: info, written: now, refreshInterval: refreshInterval,
+                                          clock: clock, cancellation: cancellation)
                 }
                 try? backend.remove(Handle(.lock, info.id))
             }
@@ -66,6 +70,13 @@ extension Repository {
             }
         }
         return removed
+    }
+
+    /// Proves every lock this instance holds (`RepositoryLock.prove`); called
+    /// right before writing anything that must not outlive a lost lock. With
+    /// no lock held (tests, tools that lock elsewhere) there is nothing to prove.
+    func proveHeldLocks(_ consequence: @autoclosure () -> String) throws {
+        for lock in heldLocks.all { try lock.prove(consequence()) }
     }
 
     func writeLock(_ info: LockInfo) throws -> ObjectID {

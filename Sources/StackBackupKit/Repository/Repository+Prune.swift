@@ -130,6 +130,7 @@ extension Repository {
         // that follow are quick and finishing them leaves less to clean up.
         try cancellation.check()
         progress?("writing the new index (\(plan.keep.count + newPacks.count) pack(s))")
+        try proveHeldLocks("no index was written and nothing deleted")
         let segment = IndexSegment(supersedes: plan.oldSegments, packs: plan.keep + newPacks)
         let segmentID = try saveDocument(DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing)
         outcome.newSegment = segmentID
@@ -140,6 +141,8 @@ extension Repository {
             outcome.segmentsRemoved += 1
         }
         let doomed = plan.delete.map(\.id) + plan.repack.map(\.pack.id)
+        // Deleting packs is what a lost exclusive lock would make unsafe (a backup may use them now).
+        try proveHeldLocks("no pack was deleted")
         progress?("removing \(doomed.count) pack(s)")
         for pack in doomed {
             try removeIfPresent(Handle(.pack, pack))

@@ -2,11 +2,15 @@ import Foundation
 
 extension Repository {
     /// Flushes all pending data, then stores the snapshot document; returns its id.
+    /// Right before writing it, proves every lock this instance holds: a
+    /// snapshot written after its lock was lost could name packs a prune has
+    /// deleted meanwhile, so it throws `RepositoryError(.locked)` and writes nothing.
     public func saveSnapshot(_ snapshot: Snapshot) throws -> ObjectID {
         try cancellation.check()
         try flush()
         // A stop that came during the flush still keeps the snapshot out.
         try cancellation.check()
+        try proveHeldLocks("no snapshot was written")
         let id = try saveDocument(DocumentJSON.encode(snapshot), kind: .snapshot)
         mutex.withLock { snapshotCache[id.hex] = snapshot }
         return id

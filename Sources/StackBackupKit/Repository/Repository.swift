@@ -26,6 +26,8 @@ public final class Repository: BlobStore, @unchecked Sendable {
     public let config: RepositoryConfig
     public let gearTable: GearTable
     let key: MasterKey
+    /// The locks taken through this instance, proven before index segments and snapshots are written.
+    let heldLocks = HeldLocks()
 
     /// Guards everything below.
     let mutex = NSLock()
@@ -200,6 +202,8 @@ public final class Repository: BlobStore, @unchecked Sendable {
     func writeSegment(_ packs: [IndexSegment.PackRecord]) throws {
         guard !packs.isEmpty else { return }
         do {
+            // An index naming packs that a prune may have deleted meanwhile would be damage.
+            try proveHeldLocks("no index or snapshot was written")
             let segment = IndexSegment(packs: packs)
             let id = try saveDocument(try DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing)
             mutex.withLock {

@@ -49,7 +49,7 @@ public final class LocalBackend: Backend, @unchecked Sendable {
         let final = path(handle)
         let folder = (final as NSString).deletingLastPathComponent
         if handle.kind == .pack { try makeDirectory(folder) }
-        let temp = folder + "/.tmp-" + handle.name.prefix(16) + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let temp = folder + "/" + Self.temporaryPrefix + handle.name.prefix(16) + "-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw error(for: temp) }
         var ok = false
@@ -128,6 +128,45 @@ public final class LocalBackend: Backend, @unchecked Sendable {
         let p = path(handle)
         guard unlink(p) == 0 else { throw error(for: p) }
         try syncDirectory((p as NSString).deletingLastPathComponent)
+    }
+
+    // MARK: - Temp files
+
+    /// `save` writes `<folder>/.tmp-<name prefix>-<random>` and links it into
+    /// place; a process killed before the link leaves it behind, whole or
+    /// partial (a partial pack is just such a file). Listings skip it.
+    public static let temporaryPrefix = ".tmp-"
+
+    /// A temp file in the repository's folders.
+    public struct TemporaryFile: Sendable {
+        public var path: String
+        public var size: Int64
+        public var modified: Date
+    }
+
+    /// Every temp file in the repository's folders (root, keys, index,
+    /// snapshots, locks, data/xx).
+    public func temporaryFiles() throws -> [TemporaryFile] {
+        var folders = [root] + FileKind.allCases.filter { $0 != .config && $0 != .pack }.map { root + "/" + $0.rawValue }
+        folders += try entries(of: root + "/data").filter { $0.count == 2 }.map { root + "/data/" + $0 }
+        var found: [TemporaryFile] = []
+        for folder in folders {
+            for name in try entries(of: folder) where name.hasPrefix(Self.temporaryPrefix) {
+                var st = stat()
+                guard lstat(folder + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                let modified = Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec) + TimeInterval(st.st_mtim.tv_nsec) / 1e9)
+                found.append(TemporaryFile(path: folder + "/" + name, size: Int64(st.st_size), modified: modified))
+            }
+        }
+        return found
+    }
+
+    /// Removes a temp file listed by `temporaryFiles()`; one already gone is not an error.
+    public func removeTemporaryFile(_ file: TemporaryFile) throws {
+        guard (file.path as NSString).lastPathComponent.hasPrefix(Self.temporaryPrefix), file.path.hasPrefix(root + "/") else {
+            throw BackendError(.io, path: file.path, reason: "is not a temp file of \(root)")
+        }
+        if unlink(file.path) != 0 && errno != ENOENT { throw error(for: file.path) }
     }
 
     // MARK: - helpers

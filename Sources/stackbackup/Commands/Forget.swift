@@ -60,7 +60,8 @@ struct Forget: ParsableCommand {
                 throw RepositoryError(.invalidArgument, "no retention policy: give --keep-daily N (or another --keep-* flag), --policy FILE, or `retention:` in the config")
             }
             let repository = try context.openRepository()
-            let plans = try ForgetJob.plan(repository: repository, policies: policies, source: source)
+            let outcome = try ForgetJob.run(repository: repository, policies: policies, source: source, dryRun: dryRun)
+            let plans = outcome.plans
             if global.json {
                 try context.console.printJSON(plans)
             } else {
@@ -77,8 +78,7 @@ struct Forget: ParsableCommand {
                 context.console.info("dry run: \(total) snapshot(s) would be removed")
                 return .ok
             }
-            let removed = try ForgetJob.execute(plans, repository: repository)
-            context.console.info("removed \(removed.count) snapshot(s)")
+            context.console.info("removed \(outcome.removed.count) snapshot(s)")
             if prune {
                 let report = try PruneJob.run(repository: repository, options: PruneOptions(), progress: { context.console.progress($0) })
                 context.console.info(report.summary)

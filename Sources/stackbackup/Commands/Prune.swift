@@ -8,7 +8,8 @@ struct Prune: ParsableCommand {
         discussion: """
         Takes the exclusive lock. Order: mark every blob a snapshot needs, write repacked packs and the
         new index, and only then delete superseded index segments and packs — a crash at any point loses
-        nothing a kept snapshot needs.
+        nothing a kept snapshot needs. It also removes what crashes left: lock files of dead processes on
+        this host and temp files older than a day.
 
         \(ExitStatus.table)
         """)
