@@ -6,11 +6,12 @@ extension Repository {
     /// and retries until `wait` seconds (default: `lockWait`) have passed, then
     /// throws `RepositoryError(.locked)` naming the holder. The lock is
     /// refreshed in the background; once it can no longer be proven ours it
-    /// is lost and cancels `cancellation` with `.lockLost` (see `RepositoryLock`).
+    /// is lost and cancels `cancellation` (default: the repository's, so the
+    /// job holding it stops) with `.lockLost` (see `RepositoryLock`).
     public func lock(exclusive: Bool, command: String, wait: TimeInterval? = nil,
                      cancellation: Cancellation? = nil) throws -> RepositoryLock {
         try lock(exclusive: exclusive, command: command, wait: wait ?? lockWait, refreshInterval: LockInfo.refreshInterval,
-                 cancellation: cancellation)
+                 cancellation: cancellation ?? self.cancellation)
     }
 
     /// How long every lock taken without an explicit `wait` waits for a
@@ -26,6 +27,8 @@ extension Repository {
         let deadline = Date().addingTimeInterval(wait)
         var delay = 0.1
         while true {
+            // A signal while waiting for another process's lock stops the wait.
+            try cancellation?.check()
             var conflict = try findConflict(exclusive: exclusive, ignoring: nil)
             if conflict == nil {
                 let now = clock.now()
