@@ -24,6 +24,9 @@ public struct SnapshotStats: Codable, Sendable, Equatable {
     /// Database sources: tables and rows dumped.
     public var tables: Int?
     public var rows: Int64?
+    /// Volume sources: entries left out or stored while changing (the backup was
+    /// partial); absent when there were none, and in older documents.
+    public var entriesSkipped: Int?
 
     public init() {}
 }

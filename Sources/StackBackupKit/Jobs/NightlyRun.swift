@@ -9,11 +9,23 @@ public enum RunEvent: Sendable {
 }
 
 public struct NightlyRunResult: Sendable {
-    /// 0 all good, 3 partial (some sources or steps failed), 1 nothing succeeded;
-    /// 130 / 143 stopped by SIGINT / SIGTERM, 11 stopped because the lock was lost.
+    /// 0 all good, 3 partial (some sources or steps failed, or a volume snapshot
+    /// lacks entries it could not read), 1 nothing succeeded; 130 / 143 stopped
+    /// by SIGINT / SIGTERM, 11 stopped because the lock was lost.
     public var exitCode: Int32
     public var status: RunStatus
     public var failures: [String]
+    /// One line per volume saved without some entries ("src: snapshot … saved, 2 entries skipped: …").
+    public var partial: [String] = []
+
+    /// The closing line of the run.
+    public var summary: String {
+        if failures.isEmpty && partial.isEmpty { return "run finished: all sources backed up" }
+        var parts: [String] = []
+        if !failures.isEmpty { parts.append("\(failures.count) failure(s)") }
+        if !partial.isEmpty { parts.append("\(partial.count) partial source(s)") }
+        return "run finished with " + parts.joined(separator: " and ")
+    }
 }
 
 /// The nightly job: globals and every database first (so the media are never
@@ -49,6 +61,7 @@ public final class NightlyRun {
         status.runStarted = started
         status.runFinished = nil
         var failures: [String] = []
+        var partial: [String] = []
         var successes = 0
         var nightSnapshots: [ObjectID] = []
         var skipped: [String] = []
@@ -63,7 +76,8 @@ public final class NightlyRun {
         let pinger = config.hooks.healthcheckURL.map(HealthcheckPinger.init)
         if let message = pinger?.ping(.start) { report(.warning(message)) }
 
-        func record(_ name: String, kind: String, _ body: () throws -> (snapshot: Snapshot, id: ObjectID?, warnings: [String])) {
+        func record(_ name: String, kind: String,
+                    _ body: () throws -> (snapshot: Snapshot, id: ObjectID?, warnings: [String], skipped: [SkippedEntry])) {
             if stopping(name) { return }
             let sourceStarted = now()
             var entry = status.sources[name] ?? RunStatus.Source(kind: kind, lastAttempt: sourceStarted, durationSeconds: 0,
@@ -81,6 +95,13 @@ public final class NightlyRun {
                 entry.bytesAdded = stats.bytesAdded
                 entry.bytesTotal = stats.bytesTotal
                 entry.error = nil
+                entry.skipped = outcome.skipped.isEmpty ? nil : outcome.skipped
+                if !outcome.skipped.isEmpty {
+                    let line = "\(name): snapshot \(outcome.id?.short ?? "-") saved, "
+                        + SkippedEntry.summary(of: outcome.skipped, seeAlso: "the status file or --json")
+                    partial.append(line)
+                    report(.warning(line))
+                }
                 successes += 1
                 report(.info("\(name): snapshot \(outcome.id?.short ?? "-") (\(kind)), read \(stats.bytesRead) B, added \(stats.bytesAdded) B"))
             } catch {
@@ -97,7 +118,7 @@ public final class NightlyRun {
             let on = config.servers.count > 1 ? " on server \(server.name)" : ""
             record(server.globalsSource, kind: "globals") {
                 let o = try DatabaseBackupJob.backupGlobals(settings: server, repository: repository, time: started)
-                return (o.snapshot, o.snapshotID, o.warnings)
+                return (o.snapshot, o.snapshotID, o.warnings, [])
             }
             for database in server.databases {
                 let source = server.source(of: database)
@@ -106,7 +127,7 @@ public final class NightlyRun {
                     let o = try DatabaseBackupJob.backup(database: database, settings: server, repository: repository, time: started) { p in
                         self.report(.progress("\(source): \(p.tablesDone)/\(p.tablesTotal) tables, \(p.bytesDone) B"))
                     }
-                    return (o.snapshot, o.snapshotID, o.warnings)
+                    return (o.snapshot, o.snapshotID, o.warnings, [])
                 }
             }
         }
@@ -121,7 +142,7 @@ public final class NightlyRun {
                 let o = try VolumeBackupJob.run(request, repository: repository) { p in
                     self.report(.progress("\(volume.name): \(p.filesDone) files, \(p.bytesDone) B"))
                 }
-                return (o.snapshot, o.snapshotID, o.warnings)
+                return (o.snapshot, o.snapshotID, o.notes, o.skipped)
             }
         }
 
@@ -172,7 +193,7 @@ public final class NightlyRun {
         }
 
         status.runFinished = now()
-        var exitCode: Int32 = failures.isEmpty ? 0 : (successes == 0 ? 1 : 3)
+        var exitCode: Int32 = failures.isEmpty && partial.isEmpty ? 0 : (successes == 0 ? 1 : 3)
         status.interrupted = nil
         if stopped == nil, let reason = repository.cancellation.reason { stopped = InterruptedError(reason: reason) }
         if let stopped {
@@ -194,10 +215,11 @@ public final class NightlyRun {
             catch { report(.warning("cannot write the metrics file: \(error)")) }
         }
         if let pinger {
-            let body = failures.isEmpty ? "ok" : failures.joined(separator: "\n")
-            if let message = pinger.ping(failures.isEmpty ? .success : .failure, body: body) { report(.warning(message)) }
+            let problems = failures + partial
+            let body = problems.isEmpty ? "ok" : problems.joined(separator: "\n")
+            if let message = pinger.ping(problems.isEmpty ? .success : .failure, body: body) { report(.warning(message)) }
         }
-        return NightlyRunResult(exitCode: exitCode, status: status, failures: failures)
+        return NightlyRunResult(exitCode: exitCode, status: status, failures: failures, partial: partial)
     }
 
     private func step(_ name: String, _ failures: inout [String], _ body: () throws -> String) -> RunStatus.Step {

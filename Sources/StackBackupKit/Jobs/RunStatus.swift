@@ -13,11 +13,14 @@ public struct RunStatus: Codable, Sendable {
         public var bytesAdded: Int64
         public var bytesTotal: Int64
         public var error: String?
+        /// Volumes: the entries `last_snapshot` lacks or holds while they were changing
+        /// (that backup was partial); absent when it was whole.
+        public var skipped: [SkippedEntry]?
 
         enum CodingKeys: String, CodingKey {
             case kind, lastAttempt = "last_attempt", lastSuccess = "last_success", lastSnapshot = "last_snapshot"
             case durationSeconds = "duration_seconds", bytesRead = "bytes_read", bytesAdded = "bytes_added"
-            case bytesTotal = "bytes_total", error
+            case bytesTotal = "bytes_total", error, skipped
         }
     }
 
@@ -31,7 +34,7 @@ public struct RunStatus: Codable, Sendable {
     public var version = 1
     public var runStarted: Date?
     public var runFinished: Date?
-    /// 0 all good, 3 partial, 1 failed.
+    /// 0 all good, 3 partial (a source or step failed, or a volume's `skipped` lists entries), 1 failed.
     public var exitCode: Int32 = 0
     /// Set when the last run was stopped (a signal, a lost lock): what stopped
     /// it and what it had not done yet.
@@ -110,6 +113,8 @@ public enum RunMetrics {
                sources.map { (labels($0.key, $0.value), Double($0.value.bytesTotal)) })
         metric("stackbackup_errors", "1 when the last backup attempt of a source failed.",
                sources.map { (labels($0.key, $0.value), $0.value.error == nil ? 0.0 : 1.0) })
+        metric("stackbackup_entries_skipped", "Entries the last snapshot of a source lacks or holds while they were changing.",
+               sources.map { (labels($0.key, $0.value), Double($0.value.skipped?.count ?? 0)) })
         if let finished = status.runFinished {
             metric("stackbackup_run_timestamp_seconds", "End of the last `stackbackup run`.", [("", finished.timeIntervalSince1970)])
             metric("stackbackup_run_exit_code", "Exit code of the last `stackbackup run` (0 ok, 3 partial).", [("", Double(status.exitCode))])

@@ -27,7 +27,15 @@ public struct VolumeBackupOutcome: Sendable {
     public let snapshotID: ObjectID?
     public let snapshot: Snapshot
     public let parent: ObjectID?
-    public let warnings: [String]
+    /// Entries the snapshot lacks or holds while they were changing: the backup
+    /// is partial (exit 3) when this is not empty; the snapshot is saved anyway.
+    public let skipped: [SkippedEntry]
+    /// Worth saying, not partial (a file read twice because it changed).
+    public let notes: [String]
+
+    public var isPartial: Bool { !skipped.isEmpty }
+    /// One line per skipped entry, then the notes.
+    public var warnings: [String] { skipped.map(\.message) + notes }
 }
 
 public enum VolumeBackupJob {
@@ -68,9 +76,9 @@ public enum VolumeBackupJob {
         let snapshot = Snapshot(time: request.time ?? started, host: HostInfo.hostname, kind: .volume, source: request.name,
                                 tags: request.tags, root: result.tree, parent: parent?.id, path: path, stats: stats)
         if request.dryRun {
-            return VolumeBackupOutcome(snapshotID: nil, snapshot: snapshot, parent: parent?.id, warnings: result.warnings)
+            return VolumeBackupOutcome(snapshotID: nil, snapshot: snapshot, parent: parent?.id, skipped: result.skipped, notes: result.notes)
         }
         let id = try repository.saveSnapshot(snapshot)
-        return VolumeBackupOutcome(snapshotID: id, snapshot: snapshot, parent: parent?.id, warnings: result.warnings)
+        return VolumeBackupOutcome(snapshotID: id, snapshot: snapshot, parent: parent?.id, skipped: result.skipped, notes: result.notes)
     }
 }

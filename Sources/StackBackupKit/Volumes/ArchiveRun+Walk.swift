@@ -11,7 +11,7 @@ extension ArchiveRun {
         do {
             names = try FileSystem.listDirectory(path)
         } catch {
-            warn("folder \(display(relativePath)) unreadable, recorded empty: \(error)")
+            skip(relativePath, error, folder: true)
             return .saved(try saveTree([]))
         }
         let sqliteNames = Set(names.filter { sqlite.matches(FileSystem.join(relativePath, $0), isDirectory: false) })
@@ -26,18 +26,18 @@ extension ArchiveRun {
             if sqliteNames.contains(where: { SQLiteSnapshot.isCompanion(name, of: $0) }) { continue }
             if let problem = Node.nameProblem(name) {
                 // Only a broken file system or a readdir() shim returns such a name; a tree must never hold it.
-                warn("skipped an entry of \(display(relativePath)) whose name \(problem) (\(ByteString.display(name)))")
+                skip(FileSystem.join(relativePath, name), .invalidName, "an entry of \(display(relativePath)) whose name \(problem)")
                 continue
             }
             let status: FileStatus
             do {
                 status = try FileSystem.lstatus(entryPath)
             } catch {
-                warn("skipped \(display(entryRelative)): \(error)")
+                skip(entryRelative, error)
                 continue
             }
             guard let type = status.nodeType else {
-                warn("skipped \(display(entryRelative)): unknown file type")
+                skip(entryRelative, .unknownType)
                 continue
             }
             if !excludes.isEmpty, excludes.matches(entryRelative, isDirectory: type == .directory) { continue }
@@ -59,7 +59,7 @@ extension ArchiveRun {
                 do {
                     node.linkTarget = try FileSystem.readLink(entryPath)
                 } catch {
-                    warn("skipped \(display(entryRelative)): \(error)")
+                    skip(entryRelative, error)
                     continue
                 }
             case .file:

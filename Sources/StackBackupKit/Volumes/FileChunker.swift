@@ -6,10 +6,27 @@ import Darwin
 
 /// The result of chunking one file into the store.
 struct ChunkedFile {
+    /// Whether the stored content is what the file held at one moment.
+    enum Consistency {
+        /// fstat showed no change across the read.
+        case stable
+        /// The first read saw a change; the second, stored, did not.
+        case stableOnReread
+        /// Both reads saw a change: stored as the second read got it.
+        case changing
+    }
+
     var content: [ObjectID] = []
+    /// Length of the stored content.
     var bytesRead: Int64 = 0
     var bytesAdded: Int64 = 0
     var blobsAdded = 0
+    /// Bytes of a first read thrown away because the file changed during it
+    /// (its blobs stay in the repository as garbage for prune).
+    var bytesDiscarded: Int64 = 0
+    var consistency = Consistency.stable
+    /// fstat of the open file after the stored read.
+    var status: FileStatus?
 }
 
 /// Reads one file at a time in 8 MiB reads into a reusable buffer, cuts it
@@ -48,7 +65,38 @@ final class FileChunker {
         return try chunk(fd: fd, path: path, onRead: onRead)
     }
 
+    /// Reads the open file to its end; if its size, mtime or ctime changed
+    /// meanwhile (fstat before and after), reads it once more from the start
+    /// and keeps the second read, marked by how consistent it was.
     private func chunk(fd: Int32, path: [UInt8], onRead: (Int) -> Void) throws -> ChunkedFile {
+        let first = try readOnce(fd: fd, path: path, onRead: onRead)
+        guard first.changed else { return first.file }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw VolumeError.system("lseek", path: path, errno: errno) }
+        let second = try readOnce(fd: fd, path: path, onRead: onRead)
+        var result = second.file
+        result.bytesDiscarded = first.file.bytesRead
+        result.bytesAdded += first.file.bytesAdded
+        result.blobsAdded += first.file.blobsAdded
+        result.consistency = second.changed ? .changing : .stableOnReread
+        return result
+    }
+
+    private func readOnce(fd: Int32, path: [UInt8], onRead: (Int) -> Void) throws -> (file: ChunkedFile, changed: Bool) {
+        let before = try status(fd: fd, path: path)
+        var result = try readToEnd(fd: fd, path: path, onRead: onRead)
+        let after = try status(fd: fd, path: path)
+        result.status = after
+        let changed = before.size != after.size || before.mtimeNs != after.mtimeNs || before.ctimeNs != after.ctimeNs
+        return (result, changed)
+    }
+
+    private func status(fd: Int32, path: [UInt8]) throws -> FileStatus {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw VolumeError.system("fstat", path: path, errno: errno) }
+        return FileStatus(st)
+    }
+
+    private func readToEnd(fd: Int32, path: [UInt8], onRead: (Int) -> Void) throws -> ChunkedFile {
         var result = ChunkedFile()
         chunker.reset()
         var chunkStart = 0   // first byte of the current chunk

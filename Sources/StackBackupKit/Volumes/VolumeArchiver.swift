@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Backs up one folder into a `BlobStore` and returns its root tree.
 ///
@@ -7,8 +8,9 @@ import Foundation
 /// reuses its content ids unread; every other file becomes a `ReadJob` for
 /// `parallelism` worker threads that chunk it into `data` blobs. Folders whose
 /// files are all known are saved during the walk; the rest are saved
-/// bottom-up once the workers are done. Unreadable entries are skipped with a
-/// warning; store failures abort the run.
+/// bottom-up once the workers are done. Entries that cannot be read, and files
+/// that keep changing while read, are recorded as `SkippedEntry`s (the backup
+/// is partial, the snapshot holds the rest); store failures abort the run.
 public final class VolumeArchiver {
     let store: BlobStore
     let options: VolumeBackupOptions
@@ -59,7 +61,9 @@ public final class VolumeArchiver {
         let tree = try run.finish(walked)
         var stats = run.stats
         stats.durationSeconds = Date().timeIntervalSince(started)
-        return ArchiveResult(tree: tree, stats: stats, warnings: run.warnings)
+        let (skipped, notes) = run.findings.withLock { ($0.skipped.sorted { $0.path < $1.path }, $0.notes) }
+        stats.entriesSkipped = skipped.isEmpty ? nil : skipped.count
+        return ArchiveResult(tree: tree, stats: stats, skipped: skipped, notes: notes)
     }
 }
 
@@ -94,8 +98,11 @@ final class ArchiveRun: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [Int: ChunkedFile] = [:]
     private(set) var stats = SnapshotStats()
-    private(set) var warnings: [String] = []
     private(set) var fatalError: Error?
+    /// Jobs whose read failed → the record of their path (for the file's other hard links).
+    private var failedJobs: [Int: SkippedEntry] = [:]
+    /// What could not be stored as it was, and what else the user should know.
+    let findings = Mutex<(skipped: [SkippedEntry], notes: [String])>(([], []))
     private var progressState = BackupProgress()
     /// Walker-only: hard links seen in this run, (device, inode) → content source.
     var hardLinks: [HardLinkKey: ContentSource] = [:]
@@ -129,8 +136,27 @@ final class ArchiveRun: @unchecked Sendable {
         return nil
     }
 
-    func warn(_ message: String) {
-        lock.withLock { warnings.append(message) }
+    /// Records an entry left out, recorded empty or stored while changing: the backup is partial.
+    func skip(_ entry: SkippedEntry) {
+        findings.withLock { $0.skipped.append(entry) }
+    }
+
+    /// An entry (`relativePath` from the root) whose listing, lstat, readlink or read failed.
+    func skip(_ relativePath: [UInt8], _ error: Error, folder: Bool = false) {
+        skip(SkippedEntry(path: Self.display(relativePath), error: error, folder: folder))
+    }
+
+    func skip(_ relativePath: [UInt8], _ reason: SkippedEntry.Reason, _ detail: String? = nil) {
+        skip(SkippedEntry(path: Self.display(relativePath), reason: reason, error: detail))
+    }
+
+    /// Something worth saying that leaves the backup whole.
+    func note(_ message: String) {
+        findings.withLock { $0.notes.append(message) }
+    }
+
+    static func display(_ relativePath: [UInt8]) -> String {
+        relativePath.isEmpty ? "/" : ByteString.display(relativePath)
     }
 
     func count(_ update: (inout SnapshotStats) -> Void) {
@@ -149,7 +175,7 @@ final class ArchiveRun: @unchecked Sendable {
         do {
             return try store.loadTree(id)
         } catch {
-            warn("parent tree of \(ByteString.display(path).isEmpty ? "/" : ByteString.display(path)) unreadable, reading its files again: \(error)")
+            note("parent tree of \(Self.display(path)) unreadable, reading its files again: \(error)")
             return nil
         }
     }
@@ -163,13 +189,22 @@ final class ArchiveRun: @unchecked Sendable {
                 let chunked = try read(job, with: chunker)
                 lock.withLock {
                     results[job.index] = chunked
-                    stats.bytesRead += chunked.bytesRead
+                    stats.bytesRead += chunked.bytesRead + chunked.bytesDiscarded
                     stats.bytesAdded += chunked.bytesAdded
                     stats.blobsAdded += chunked.blobsAdded
                 }
+                switch chunked.consistency {
+                case .stable: break
+                case .stableOnReread:
+                    note("\(Self.display(job.relativePath)) changed while being read; read it again, the second read was consistent")
+                case .changing:
+                    skip(job.relativePath, .changedWhileRead)
+                }
                 report(filesDone: 1, bytes: 0, path: job.relativePath)
             } catch let error as VolumeError {
-                warn("skipped \(ByteString.display(job.relativePath)): \(error)")
+                let entry = SkippedEntry(path: Self.display(job.relativePath), error: error)
+                lock.withLock { failedJobs[job.index] = entry }
+                skip(entry)
             } catch {
                 lock.withLock { if fatalError == nil { fatalError = error } }
                 queue.cancel()
@@ -188,7 +223,9 @@ final class ArchiveRun: @unchecked Sendable {
             }
         }
         try SQLiteSnapshot.copy(from: job.path, to: copy)
-        return try chunker.chunk(path: copy, onRead: onRead)
+        var chunked = try chunker.chunk(path: copy, onRead: onRead)
+        chunked.status = nil  // the copy's times, not the database's
+        return chunked
     }
 
     private func report(filesDone: Int, bytes: Int, path: [UInt8]) {
@@ -211,22 +248,32 @@ final class ArchiveRun: @unchecked Sendable {
     func finish(_ root: WalkedDirectory) throws -> ObjectID {
         switch root {
         case .saved(let id): return id
-        case .pending(let directory): return try save(directory)
+        case .pending(let directory): return try save(directory, path: [])
         }
     }
 
-    private func save(_ directory: PendingDirectory) throws -> ObjectID {
+    private func save(_ directory: PendingDirectory, path: [UInt8]) throws -> ObjectID {
         var nodes = directory.nodes
         for (index, child) in directory.children {
-            nodes[index].subtree = try save(child)
+            nodes[index].subtree = try save(child, path: FileSystem.join(path, nodes[index].name))
         }
         var dropped = Set<Int>()
         for (index, job) in directory.jobs {
             if let result = results[job] {
                 nodes[index].content = result.content
                 nodes[index].size = result.bytesRead
+                if result.consistency != .changing, let status = result.status {
+                    // The content is the file as fstat saw it after the read: record those
+                    // times, so the next backup reuses it only while the file stays so.
+                    nodes[index].mtimeNs = status.mtimeNs
+                    nodes[index].ctimeNs = status.ctimeNs
+                }
             } else {
                 dropped.insert(index)
+                let name = Self.display(FileSystem.join(path, nodes[index].name))
+                if let first = failedJobs[job], first.path != name {
+                    skip(SkippedEntry(path: name, reason: first.reason, error: "a hard link of \(first.path), which could not be read"))
+                }
             }
         }
         if !dropped.isEmpty {

@@ -59,6 +59,13 @@ public struct ArchiveResult: Sendable {
     /// The root tree blob.
     public var tree: ObjectID
     public var stats: SnapshotStats
-    /// Entries skipped (unreadable files, vanished files, …): the snapshot holds the rest.
-    public var warnings: [String]
+    /// Entries left out (unreadable, vanished, name too long), folders recorded
+    /// empty and files stored while they kept changing, sorted by path: the
+    /// backup is partial when this is not empty; the snapshot holds the rest.
+    public var skipped: [SkippedEntry]
+    /// Worth saying but leaving the backup whole (a file read twice because it changed).
+    public var notes: [String]
+
+    /// The human warnings: one per skipped entry, then the notes.
+    public var warnings: [String] { skipped.map(\.message) + notes }
 }

@@ -56,7 +56,7 @@ extension Backup {
                 guard !selected.isEmpty else { throw RepositoryError(.invalidArgument, "the config lists no volumes; add them under `volumes:`") }
                 let repository = try context.openRepository()
                 let time = try snapshotOptions.parsedTime()
-                var failures = 0
+                var failures = 0, partial = 0
                 for volume in selected {
                     var request = VolumeBackupRequest(name: volume.name, path: volume.path)
                     request.excludes = volume.exclude
@@ -66,7 +66,7 @@ extension Backup {
                     request.time = time
                     request.dryRun = snapshotOptions.dryRun
                     do {
-                        try BackupReporter(context).run(request, repository: repository)
+                        if try BackupReporter(context).run(request, repository: repository).isPartial { partial += 1 }
                     } catch let error as InterruptedError {
                         throw error  // a stop ends the whole command, not one source
                     } catch {
@@ -75,7 +75,8 @@ extension Backup {
                         if selected.count == 1 { throw ExitCode(ExitStatus.of(error).rawValue) }
                     }
                 }
-                return failures == 0 ? .ok : (failures == selected.count ? .failure : .partial)
+                if failures == selected.count { return .failure }
+                return failures + partial == 0 ? .ok : .partial
             }
         }
     }
@@ -112,39 +113,46 @@ extension Backup {
                 request.tags = snapshotOptions.tags
                 request.time = try snapshotOptions.parsedTime()
                 request.dryRun = snapshotOptions.dryRun
-                try BackupReporter(context).run(request, repository: repository)
-                return .ok
+                return try BackupReporter(context).run(request, repository: repository).isPartial ? .partial : .ok
             }
         }
     }
 }
 
-/// Runs one volume backup with a progress line and prints its summary.
+/// Runs one volume backup with a progress line and prints its summary. A
+/// partial backup (entries skipped) gets one warning line naming them.
 struct BackupReporter {
     let context: CommandContext
     init(_ context: CommandContext) { self.context = context }
 
-    func run(_ request: VolumeBackupRequest, repository: Repository) throws {
+    @discardableResult
+    func run(_ request: VolumeBackupRequest, repository: Repository) throws -> VolumeBackupOutcome {
         let console = context.console
         let started = Date()
         console.info("backing up \(request.name) (\(request.path))\(request.dryRun ? " — dry run" : "")")
         let outcome = try VolumeBackupJob.run(request, repository: repository) { p in
             console.progress(Self.progressLine(p, since: started))
         }
-        for warning in outcome.warnings { console.warning(warning) }
+        for note in outcome.notes { console.warning(note) }
+        for entry in outcome.skipped { console.detail(entry.message) }
         let s = outcome.snapshot.stats
+        let saved = "\(request.name): " + (outcome.snapshotID.map { "snapshot \($0.short) saved" } ?? "dry run: nothing written")
+        if outcome.isPartial {
+            console.warning(saved + ", " + SkippedEntry.summary(of: outcome.skipped, seeAlso: "--json"))
+        }
         if context.options.json {
             try console.printJSON(BackupJSON(snapshot: outcome.snapshotID?.hex, source: request.name, dryRun: request.dryRun,
-                                             parent: outcome.parent?.hex, stats: StatsJSON(s), warnings: outcome.warnings))
+                                             parent: outcome.parent?.hex, stats: StatsJSON(s), skipped: outcome.skipped,
+                                             warnings: outcome.warnings))
         } else {
-            let id = outcome.snapshotID.map { "snapshot \($0.short) saved" } ?? "dry run: nothing written"
             console.info("""
-            \(request.name): \(id)
+            \(saved)\(outcome.isPartial ? " (partial: \(outcome.skipped.count) skipped)" : "")
               files: \(s.filesNew) new, \(s.filesChanged) changed, \(s.filesUnchanged) unchanged; \(s.directories) folders
               read \(Format.bytes(s.bytesRead)) of \(Format.bytes(s.bytesTotal)), added \(Format.bytes(s.bytesAdded)) to the repository \
             in \(Format.duration(s.durationSeconds)) (\(Format.rate(s.bytesRead, s.durationSeconds)))
             """)
         }
+        return outcome
     }
 
     static func progressLine(_ p: BackupProgress, since started: Date) -> String {
@@ -160,6 +168,9 @@ struct BackupReporter {
 }
 
 private struct BackupJSON: Encodable {
-    let snapshot: String?, source: String, dryRun: Bool, parent: String?, stats: StatsJSON, warnings: [String]
-    enum CodingKeys: String, CodingKey { case snapshot, source, dryRun = "dry_run", parent, stats, warnings }
+    let snapshot: String?, source: String, dryRun: Bool, parent: String?, stats: StatsJSON
+    /// Every entry the snapshot lacks or holds while it was changing (empty when whole).
+    let skipped: [SkippedEntry]
+    let warnings: [String]
+    enum CodingKeys: String, CodingKey { case snapshot, source, dryRun = "dry_run", parent, stats, skipped, warnings }
 }

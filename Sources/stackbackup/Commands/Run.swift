@@ -12,7 +12,8 @@ struct Run: ParsableCommand {
         `hooks.healthcheck_url` at start, success and failure (a failing ping never fails the run).
         Under systemd the output is plain lines for the journal.
 
-        Exit code 0 when everything succeeded, 3 when some sources or steps failed, 1 when all failed.
+        Exit code 0 when everything succeeded, 3 when some sources or steps failed or a volume snapshot
+        was saved without entries it could not read (named in the output and the status file), 1 when all failed.
         \(ExitStatus.table)
         """)
 
@@ -41,8 +42,7 @@ struct Run: ParsableCommand {
             NightlySteps.install(on: nightly, config: config)
             let result = nightly.run()
             if global.json { try console.printJSON(result.status) }
-            console.info(result.failures.isEmpty ? "run finished: all sources backed up"
-                                                 : "run finished with \(result.failures.count) failure(s)")
+            console.info(result.summary)
             return ExitStatus(rawValue: result.exitCode) ?? .failure
         }
     }

@@ -17,7 +17,7 @@ enum ExitStatus: Int32 {
     case terminated = 143
 
     static let table = """
-    Exit codes: 0 ok, 1 error, 3 partial failure (some sources failed), 10 no repository,
+    Exit codes: 0 ok, 1 error, 3 partial failure (some sources failed or entries skipped), 10 no repository,
     11 repository locked (or the lock was lost), 12 wrong passphrase, 13 integrity damage found,
     64 usage error, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
     """

@@ -10,7 +10,7 @@ struct StatsJSON: Encodable {
     enum CodingKeys: String, CodingKey {
         case filesNew = "files_new", filesChanged = "files_changed", filesUnchanged = "files_unchanged", directories
         case bytesRead = "bytes_read", bytesTotal = "bytes_total", bytesAdded = "bytes_added", blobsAdded = "blobs_added"
-        case durationSeconds = "duration_seconds", tables, rows
+        case durationSeconds = "duration_seconds", tables, rows, entriesSkipped = "entries_skipped"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -26,5 +26,6 @@ struct StatsJSON: Encodable {
         try c.encode(stats.durationSeconds, forKey: .durationSeconds)
         try c.encodeIfPresent(stats.tables, forKey: .tables)
         try c.encodeIfPresent(stats.rows, forKey: .rows)
+        try c.encodeIfPresent(stats.entriesSkipped, forKey: .entriesSkipped)
     }
 }
