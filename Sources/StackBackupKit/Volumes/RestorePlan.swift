@@ -43,8 +43,8 @@ final class RestorePlan {
     }
 
     private func visit(store: BlobLoader, tree: Tree, prefix: [UInt8], included parentIncluded: Bool) throws {
-        guard stack.count < DeepStack.maxDepth else {
-            throw VolumeError(.system, "\(ByteString.display(prefix)) is more than \(DeepStack.maxDepth) folders deep; restore a folder inside it with --include")
+        guard stack.count <= DeepStack.maxDepth else {
+            throw VolumeError(.system, "the snapshot holds folders more than \(DeepStack.maxDepth) levels deep, deeper than a restore goes; nothing was written")
         }
         let parent = stack.last ?? RestorePlan.target
         for node in tree.nodes {
