@@ -11,17 +11,21 @@ struct Shim {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Shims/\(name).c").path
         path = directory.sub("\(name).so")
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        cc.arguments = ["cc", "-shared", "-fPIC", "-O2", "-o", path, source, "-ldl"]
-        let errors = Pipe()
-        cc.standardError = errors
-        try cc.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        cc.waitUntilExit()
-        guard cc.terminationStatus == 0 else {
-            throw ShimFailure(description: "cc \(source) failed (apt-get install gcc): \(message)")
+        var failures: [String] = []
+        // gcc's cc where installed, else the clang that ships with the Swift toolchain.
+        for compiler in ["cc", "clang"] {
+            let cc = Process()
+            cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            cc.arguments = [compiler, "-shared", "-fPIC", "-O2", "-o", path, source, "-ldl"]
+            let errors = Pipe()
+            cc.standardError = errors
+            try cc.run()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            cc.waitUntilExit()
+            if cc.terminationStatus == 0 { return }
+            failures.append("\(compiler): \(message)")
         }
+        throw ShimFailure(description: "cannot build \(source) (apt-get install gcc): \(failures.joined(separator: "; "))")
     }
 
     /// `cli`'s runner with this library preloaded and `environment` added.

@@ -47,11 +47,6 @@ final class RestoreDirectories: Sendable {
         return base
     }
 
-    /// Drops a folder's descriptor (it was replaced, or is done with).
-    func forget(_ index: Int) {
-        _ = cache.withLock { $0.handles.removeValue(forKey: index) }
-    }
-
     private func lookup(_ index: Int) -> DirectoryHandle? {
         cache.withLock { cache in
             guard let held = cache.handles[index] else { return nil }

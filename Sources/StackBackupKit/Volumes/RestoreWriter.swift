@@ -152,16 +152,17 @@ final class RestoreWriter: @unchecked Sendable {
 
     // MARK: Metadata
 
-    /// Owner (as root), mode and times of folder `index`, through its own descriptor.
-    func applyMetadata(_ directory: RestorePlan.Directory, index: Int) {
+    /// Owner (as root), mode and times of a folder, through its own descriptor.
+    func applyMetadata(_ directory: RestorePlan.Directory, handle: DirectoryHandle) {
         let node = directory.node
         do {
-            try directories.handle(index).setMetadata(mode: node.mode, uid: node.uid, gid: node.gid, mtimeNs: node.mtimeNs, owner: asRoot)
+            try handle.setMetadata(mode: node.mode, uid: node.uid, gid: node.gid, mtimeNs: node.mtimeNs, owner: asRoot)
         } catch {
             fail(directory.path, error)
         }
-        directories.forget(index)  // done with: nothing below it is written again
     }
+
+    func fail(_ directory: RestorePlan.Directory, _ error: Error) { fail(directory.path, error) }
 
     /// The snapshot root's metadata on the target folder itself.
     func applyRootMetadata(_ root: FolderMetadata) {

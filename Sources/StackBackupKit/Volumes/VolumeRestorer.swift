@@ -78,11 +78,39 @@ public final class VolumeRestorer {
         threads.join()
         for link in plan.hardLinks { writer.link(link.entry, to: link.first) }
         for entry in plan.others { writer.makeSpecial(entry) }
-        for (index, directory) in plan.directories.enumerated().reversed() where directory.needed {
-            writer.applyMetadata(directory, index: index)
-        }
+        try setFolderMetadata(plan, writer: writer, target: handle)
         if let root = plan.root { writer.applyRootMetadata(root) }
         return writer.result
+    }
+
+    /// Each folder's own mode, owner and times after everything in it (post-order),
+    /// walking the plan's pre-order list with a `DirectoryChain`: one open per
+    /// folder and a bounded number of descriptors at any depth.
+    private func setFolderMetadata(_ plan: RestorePlan, writer: RestoreWriter, target: DirectoryHandle) throws {
+        var chain = DirectoryChain(root: target, status: try target.status())
+        var path: [Int] = []          // plan indices of the folders on the chain
+        var unreachable = Set<Int>()  // folders that could not be opened, and everything below them
+        func finish() throws {
+            let index = path.removeLast()
+            let folder = try chain.top()
+            try chain.pop()  // first: reopening the parent through ".." may need the folder still searchable
+            writer.applyMetadata(plan.directories[index], handle: folder)
+        }
+        for (index, directory) in plan.directories.enumerated() where directory.needed {
+            if unreachable.contains(directory.parent) {
+                unreachable.insert(index)
+                continue
+            }
+            while let last = path.last, last != directory.parent { try finish() }
+            do {
+                try chain.push(name: directory.node.name)
+                path.append(index)
+            } catch {
+                writer.fail(directory, error)
+                unreachable.insert(index)
+            }
+        }
+        while !path.isEmpty { try finish() }
     }
 
     /// The target folder, opened without following a symlink; created (with its
