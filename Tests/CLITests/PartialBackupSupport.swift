@@ -26,7 +26,7 @@ enum Unprivileged {
 
 /// A chain of folders deeper than PATH_MAX allows as one path, made and
 /// removed relative to folder descriptors (mkdirat/openat).
-enum DeepChain {
+enum PathMaxChain {
     static func make(under root: String, component: String, depth: Int, leaf: String) throws {
         var fd = open(root, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { throw SetupFailure("cannot open \(root)") }

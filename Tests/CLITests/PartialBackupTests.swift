@@ -206,8 +206,8 @@ struct PartialBackupTests {
         try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
         let component = String(repeating: "d", count: 250)
         let depth = 20  // 20 × 251 bytes: past PATH_MAX (4096) from the middle on
-        try DeepChain.make(under: source, component: component, depth: depth, leaf: "bottom.txt")
-        defer { DeepChain.remove(source) }
+        try PathMaxChain.make(under: source, component: component, depth: depth, leaf: "bottom.txt")
+        defer { PathMaxChain.remove(source) }
 
         let result = try fixture.run(["backup", "path", source, "--name", "data", "--json"])
         if result.status == 0 {

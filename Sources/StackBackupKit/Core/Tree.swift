@@ -118,9 +118,13 @@ extension Node {
 
 public struct Tree: Codable, Sendable, Equatable {
     public var nodes: [Node]
+    /// The backed-up folder's own metadata, on a snapshot's root tree only
+    /// (a sub-folder's is in its node). Absent in trees written before it was recorded.
+    public var root: FolderMetadata?
 
-    public init(nodes: [Node]) {
+    public init(nodes: [Node], root: FolderMetadata? = nil) {
         self.nodes = nodes.sorted { $0.name.lexicographicallyPrecedes($1.name) }
+        self.root = root
     }
 
     public func node(named name: [UInt8]) -> Node? {
@@ -132,6 +136,26 @@ public struct Tree: Codable, Sendable, Equatable {
             if nodes[mid].name.lexicographicallyPrecedes(name) { low = mid + 1 } else { high = mid }
         }
         return nil
+    }
+}
+
+/// Mode (permission bits), owner and mtime of a snapshot's root folder, which
+/// has no node of its own: a restore gives them to its target folder.
+public struct FolderMetadata: Codable, Sendable, Equatable {
+    public var mode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+    public var user: String?
+    public var group: String?
+    /// Nanoseconds since the epoch.
+    public var mtimeNs: Int64
+
+    public init(mode: UInt32, uid: UInt32, gid: UInt32, user: String? = nil, group: String? = nil, mtimeNs: Int64) {
+        (self.mode, self.uid, self.gid, self.user, self.group, self.mtimeNs) = (mode, uid, gid, user, group, mtimeNs)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mode, uid, gid, user, group, mtimeNs = "mtime_ns"
     }
 }
 

@@ -46,7 +46,8 @@ final class CopyWalker: @unchecked Sendable {
     func copyRoot(kind: SourceKind, id: ObjectID, hint: (source: ObjectID, target: ObjectID)?) throws -> ObjectID {
         switch kind {
         case .volume:
-            return try copyTree(id, hint: hint)
+            // copyTree recurses once per folder level: on a large stack for deep trees.
+            return try DeepStack.run { try copyTree(id, hint: hint) }
         case .postgres:
             return try copyManifest(id, hint: hint)
         case .globals:

@@ -61,7 +61,8 @@ public struct Checker: Sendable {
             var items: [String]
             switch snapshot.kind {
             case .volume:
-                items = walkTree(record.snapshot.root, repository: repository, state: &state)
+                // A tree thousands of folders deep recurses as deep: on a large stack.
+                items = DeepStack.run { walkTree(record.snapshot.root, repository: repository, state: &state) }
             case .postgres, .globals:
                 items = checkManifest(snapshot.root, repository: repository, state: &state)
             }

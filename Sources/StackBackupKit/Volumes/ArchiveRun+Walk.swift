@@ -1,19 +1,35 @@
-// The walker: one folder at a time, depth first, on the caller's thread.
+// The walker: one folder at a time, depth first, on one thread (a `DeepStack`).
+// Every entry is reached by name from its folder's descriptor (`chain`), so
+// neither depth nor path length limits it and no symlink is followed.
 
 extension ArchiveRun {
-    /// Walks the folder at `path` (`relativePath` from the volume root) against
-    /// its tree in the parent snapshot.
-    func walk(path: [UInt8], relativePath: [UInt8], parent: Tree?) throws -> WalkedDirectory {
+    /// Walks the current folder of `chain` (`relativePath` from the volume root)
+    /// against its tree in the parent snapshot; with `entering`, first enters
+    /// that sub-folder, which must be the one `expected` describes.
+    func walk(relativePath: [UInt8], parent: Tree?, entering name: [UInt8]? = nil, expected: FileStatus? = nil) throws -> WalkedDirectory {
         if queue.isCancelled {
             throw stopReason ?? RepositoryError(.other, "the backup's read queue closed without a reason; this is a bug, please report it")
         }
         let names: [[UInt8]]
+        var entered = false
         do {
-            names = try FileSystem.listDirectory(path)
+            if let name {
+                budget.waitForRoom { queue.isCancelled }
+                try chain.push(name: name, expected: expected)
+                entered = true
+            }
+            names = try chain.top().list()
         } catch {
+            if entered { try chain.pop() }
             skip(relativePath, error, folder: true)
             return .saved(try saveTree([]))
         }
+        let walked = try walkEntries(names, relativePath: relativePath, parent: parent)
+        if entered { try chain.pop() }
+        return walked
+    }
+
+    private func walkEntries(_ names: [[UInt8]], relativePath: [UInt8], parent: Tree?) throws -> WalkedDirectory {
         let sqliteNames = Set(names.filter { sqlite.matches(FileSystem.join(relativePath, $0), isDirectory: false) })
         var nodes: [Node] = []
         var jobs: [(node: Int, job: Int)] = []
@@ -21,7 +37,6 @@ extension ArchiveRun {
         nodes.reserveCapacity(names.count)
 
         for name in names {
-            let entryPath = FileSystem.join(path, name)
             let entryRelative = FileSystem.join(relativePath, name)
             if sqliteNames.contains(where: { SQLiteSnapshot.isCompanion(name, of: $0) }) { continue }
             if let problem = Node.nameProblem(name) {
@@ -31,7 +46,7 @@ extension ArchiveRun {
             }
             let status: FileStatus
             do {
-                status = try FileSystem.lstatus(entryPath)
+                status = try chain.top().status(of: name)
             } catch {
                 skip(entryRelative, error)
                 continue
@@ -50,21 +65,25 @@ extension ArchiveRun {
                     node.subtree = try saveTree([])
                     break
                 }
+                if chain.depth >= DeepStack.maxDepth {
+                    skip(entryRelative, .unreadable, "more than \(DeepStack.maxDepth) folders deep")
+                    continue
+                }
                 let oldTree = old.flatMap { $0.type == .directory ? $0.subtree : nil }.flatMap { loadParent($0, path: entryRelative) }
-                switch try walk(path: entryPath, relativePath: entryRelative, parent: oldTree) {
+                switch try walk(relativePath: entryRelative, parent: oldTree, entering: name, expected: status) {
                 case .saved(let id): node.subtree = id
                 case .pending(let pending): children.append((nodes.count, pending))
                 }
             case .symlink:
                 do {
-                    node.linkTarget = try FileSystem.readLink(entryPath)
+                    node.linkTarget = try chain.top().readLink(name)
                 } catch {
                     skip(entryRelative, error)
                     continue
                 }
             case .file:
                 let isSQLite = sqliteNames.contains(name)
-                switch contentSource(for: status, old: old, isSQLite: isSQLite, path: entryPath, relativePath: entryRelative) {
+                switch contentSource(for: status, old: old, isSQLite: isSQLite, directory: try chain.top(), name: name, relativePath: entryRelative) {
                 case .known(let ids): node.content = ids
                 case .job(let job): jobs.append((nodes.count, job))
                 }
@@ -76,8 +95,11 @@ extension ArchiveRun {
             nodes.append(node)
         }
 
-        if jobs.isEmpty && children.isEmpty { return .saved(try saveTree(nodes)) }
+        // The root folder's own metadata goes into its tree (it has no node).
+        let folder = chain.depth == 0 ? rootMetadata : nil
+        if jobs.isEmpty && children.isEmpty { return .saved(try saveTree(nodes, root: folder)) }
         let pending = PendingDirectory(nodes: nodes)
+        pending.root = folder
         pending.jobs = jobs
         pending.children = children
         return .pending(pending)
@@ -86,7 +108,7 @@ extension ArchiveRun {
     /// Where a regular file's content comes from: the parent snapshot, an
     /// earlier hard link to the same inode, or a read.
     private func contentSource(for status: FileStatus, old: Node?, isSQLite: Bool,
-                               path: [UInt8], relativePath: [UInt8]) -> ContentSource {
+                               directory: DirectoryHandle, name: [UInt8], relativePath: [UInt8]) -> ContentSource {
         let linkKey = HardLinkKey(device: status.device, inode: status.inode)
         if status.links > 1, let seen = hardLinks[linkKey] { return seen }
         count { $0.bytesTotal += status.size }
@@ -98,7 +120,7 @@ extension ArchiveRun {
         } else {
             let isNew = old?.type != .file
             count { if isNew { $0.filesNew += 1 } else { $0.filesChanged += 1 } }
-            source = .job(enqueue(path: path, relativePath: relativePath, isSQLite: isSQLite))
+            source = .job(enqueue(directory: directory, name: name, relativePath: relativePath, isSQLite: isSQLite))
         }
         if status.links > 1 { hardLinks[linkKey] = source }
         return source

@@ -65,6 +65,22 @@ final class FileChunker {
         return try chunk(fd: fd, path: path, onRead: onRead)
     }
 
+    /// Opens `name` in `directory` (`openat`, without following a symlink) and chunks it to its end.
+    func chunk(in directory: DirectoryHandle, name: [UInt8], onRead: (Int) -> Void) throws -> ChunkedFile {
+        let path = directory.display(name)
+        var fd = directory.openFileRaw(name, flags: O_RDONLY | FileChunker.noAccessTime)
+        if fd < 0 && errno == EPERM {
+            // O_NOATIME is only allowed for the file's owner (or root).
+            fd = directory.openFileRaw(name, flags: O_RDONLY)
+        }
+        guard fd >= 0 else { throw VolumeError.system("open", path: path, errno: errno) }
+        defer { close(fd) }
+        #if canImport(Glibc)
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)  // advisory only: a failure changes nothing
+        #endif
+        return try chunk(fd: fd, path: path, onRead: onRead)
+    }
+
     /// Reads the open file to its end; if its size, mtime or ctime changed
     /// meanwhile (fstat before and after), reads it once more from the start
     /// and keeps the second read, marked by how consistent it was.

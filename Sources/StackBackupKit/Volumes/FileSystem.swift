@@ -80,6 +80,11 @@ enum FileSystem {
             throw VolumeError.system("opendir", path: path, errno: errno)
         }
         defer { closedir(dir) }
+        return try readNames(dir, path: path)
+    }
+
+    /// Reads an open directory stream to its end: the names without `.` and `..`.
+    static func readNames(_ dir: OpaquePointer, path: [UInt8]) throws -> [[UInt8]] {
         var names: [[UInt8]] = []
         while true {
             errno = 0
@@ -97,6 +102,22 @@ enum FileSystem {
             names.append(name)
         }
         return names
+    }
+
+    /// Owner (as root, when `owner`), mode and times (atime = mtime) through an open descriptor.
+    static func setMetadata(fd: Int32, mode: UInt32, uid: UInt32, gid: UInt32, mtimeNs: Int64, owner: Bool, path: [UInt8]) throws {
+        if owner, fchown(fd, uid_t(uid), gid_t(gid)) != 0 { throw VolumeError.system("fchown", path: path, errno: errno) }
+        guard fchmod(fd, mode_t(mode & 0o7777)) == 0 else { throw VolumeError.system("fchmod", path: path, errno: errno) }
+        var times = FileSystem.times(mtimeNs: mtimeNs)
+        guard futimens(fd, &times) == 0 else { throw VolumeError.system("futimens", path: path, errno: errno) }
+    }
+
+    /// Access and modification time for `futimens`/`utimensat`, both the mtime.
+    static func times(mtimeNs: Int64) -> [timespec] {
+        let seconds = mtimeNs / 1_000_000_000, nanos = mtimeNs % 1_000_000_000
+        let time = nanos < 0 ? timespec(tv_sec: Int(seconds - 1), tv_nsec: Int(nanos + 1_000_000_000))
+                             : timespec(tv_sec: Int(seconds), tv_nsec: Int(nanos))
+        return [time, time]
     }
 
     static func readLink(_ path: [UInt8]) throws -> [UInt8] {

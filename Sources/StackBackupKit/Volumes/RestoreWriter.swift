@@ -5,11 +5,13 @@ import Darwin
 #endif
 import Foundation
 
-/// Writes entries under the restore target and sets their metadata.
-/// `writeFile` is called from several threads; the rest from one.
+/// Writes entries under the restore target and sets their metadata. Every
+/// entry is created by name in its folder's descriptor (`RestoreDirectories`),
+/// never through a joined path, and no call follows a symlink found in the
+/// target. `writeFile` is called from several threads; the rest from one.
 final class RestoreWriter: @unchecked Sendable {
     let store: BlobLoader
-    let target: [UInt8]
+    let directories: RestoreDirectories
     let overwrite: Bool
     let progress: ((BackupProgress) -> Void)?
     let asRoot = FileSystem.isRoot
@@ -18,9 +20,9 @@ final class RestoreWriter: @unchecked Sendable {
     private var state = RestoreResult()
     private var progressState: BackupProgress
 
-    init(store: BlobLoader, target: [UInt8], overwrite: Bool, bytesTotal: Int64, progress: ((BackupProgress) -> Void)?) {
+    init(store: BlobLoader, directories: RestoreDirectories, overwrite: Bool, bytesTotal: Int64, progress: ((BackupProgress) -> Void)?) {
         self.store = store
-        self.target = target
+        self.directories = directories
         self.overwrite = overwrite
         self.progress = progress
         progressState = BackupProgress(bytesTotal: bytesTotal)
@@ -32,48 +34,63 @@ final class RestoreWriter: @unchecked Sendable {
         lock.withLock { state.errors.append((ByteString.display(path), message)) }
     }
 
-    private func full(_ path: [UInt8]) -> [UInt8] { FileSystem.join(target, path) }
+    private func fail(_ path: [UInt8], _ error: Error) { fail(path, "\(error)") }
 
     // MARK: Entries
 
-    func makeDirectory(_ path: [UInt8]) {
-        let dest = full(path)
-        if FileSystem.withCPath(dest, { mkdir($0, 0o700) }) == 0 { return }
-        let code = errno
-        if code == EEXIST, let status = try? FileSystem.lstatus(dest) {
-            if status.nodeType == .directory { return }
-            if overwrite, removeExisting(dest), FileSystem.withCPath(dest, { mkdir($0, 0o700) }) == 0 { return }
+    /// Creates folder `index` of the plan (owner-only until its metadata is set).
+    func makeDirectory(_ directory: RestorePlan.Directory, index: Int) {
+        do {
+            let parent = try directories.handle(directory.parent)
+            let name = directory.node.name
+            var code = parent.makeDirectory(name, mode: 0o700)
+            if code == EEXIST {
+                let status = try parent.status(of: name)
+                if status.nodeType == .directory { return }
+                if overwrite {
+                    try parent.removeTree(name)
+                    code = parent.makeDirectory(name, mode: 0o700)
+                }
+            }
+            if code != 0 { throw VolumeError.system("mkdir", path: parent.display(name), errno: code) }
+        } catch {
+            fail(directory.path, error)
         }
-        fail(path, VolumeError.system("mkdir", path: dest, errno: code).description)
     }
 
     /// Writes one file's content, blob by blob, verified by the loader. On
     /// any failure the partial file is removed and the failure recorded.
     func writeFile(_ entry: RestorePlan.Entry) {
-        let dest = full(entry.path)
-        if overwrite { _ = removeExisting(dest) }
-        let fd = FileSystem.withCPath(dest) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-        guard fd >= 0 else {
-            fail(entry.path, VolumeError.system("open", path: dest, errno: errno).description)
+        let parent: DirectoryHandle
+        let fd: Int32
+        do {
+            parent = try directories.handle(entry.parent)
+            if overwrite { try removeExisting(entry.name, in: parent) }
+            fd = try parent.openFile(entry.name, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        } catch {
+            fail(entry.path, error)
             return
         }
+        let display = parent.display(entry.name)
         var written: Int64 = 0
         do {
             for id in entry.node.content ?? [] {
                 let bytes = try store.loadBlob(.data, id: id)
-                try writeAll(fd, bytes, path: dest)
+                try writeAll(fd, bytes, path: display)
                 written += Int64(bytes.count)
                 report(files: 0, bytes: bytes.count, path: entry.path)
             }
             guard written == entry.node.size else {
                 throw IntegrityError(object: ByteString.display(entry.path), problem: "restored \(written) bytes, the snapshot records \(entry.node.size)")
             }
-            try setMetadata(fd: fd, entry.node, path: dest)
+            let node = entry.node
+            try FileSystem.setMetadata(fd: fd, mode: node.mode, uid: node.uid, gid: node.gid, mtimeNs: node.mtimeNs,
+                                       owner: asRoot, path: display)
             close(fd)
         } catch {
             close(fd)
-            _ = FileSystem.withCPath(dest) { unlink($0) }
-            fail(entry.path, "\(error)")
+            try? parent.remove(entry.name)
+            fail(entry.path, error)
             return
         }
         lock.withLock {
@@ -84,80 +101,76 @@ final class RestoreWriter: @unchecked Sendable {
     }
 
     /// A second name of an inode restored earlier; falls back to a copy.
-    func link(_ entry: RestorePlan.Entry, to first: [UInt8]) {
-        let dest = full(entry.path)
-        if overwrite { _ = removeExisting(dest) }
-        let rc = FileSystem.withCPath(full(first)) { from in FileSystem.withCPath(dest) { Glibc.link(from, $0) } }
-        if rc == 0 {
+    func link(_ entry: RestorePlan.Entry, to first: RestorePlan.Entry) {
+        do {
+            let parent = try directories.handle(entry.parent)
+            if overwrite { try removeExisting(entry.name, in: parent) }
+            try parent.makeLink(entry.name, to: first.name, in: try directories.handle(first.parent))
             lock.withLock { state.files += 1 }
-        } else {
+        } catch {
             writeFile(entry)
         }
     }
 
     /// Symlinks (dangling ones too), FIFOs and, as root, devices.
     func makeSpecial(_ entry: RestorePlan.Entry) {
-        let dest = full(entry.path)
-        if overwrite { _ = removeExisting(dest) }
         let node = entry.node
-        let rc: Int32
-        switch node.type {
-        case .symlink:
-            rc = FileSystem.withCPath(node.linkTarget ?? []) { to in FileSystem.withCPath(dest) { symlink(to, $0) } }
-        case .fifo:
-            rc = FileSystem.withCPath(dest) { mkfifo($0, mode_t(node.mode & 0o7777)) }
-        case .charDevice, .blockDevice:
-            guard asRoot else {
-                fail(entry.path, "device files are restored only when running as root; skipped")
-                return
+        do {
+            let parent = try directories.handle(entry.parent)
+            switch node.type {
+            case .charDevice, .blockDevice:
+                guard asRoot else {
+                    fail(entry.path, "device files are restored only when running as root; skipped")
+                    return
+                }
+            case .socket, .file, .directory:
+                return  // a socket is recreated by its server, not restored
+            case .symlink, .fifo:
+                break
             }
-            let kind = node.type == .charDevice ? S_IFCHR : S_IFBLK
-            rc = FileSystem.withCPath(dest) { mknod($0, mode_t(kind) | mode_t(node.mode & 0o7777), dev_t(node.rdev ?? 0)) }
-        case .socket:
-            return  // a socket is recreated by its server, not restored
-        case .file, .directory:
-            return
+            if overwrite { try removeExisting(entry.name, in: parent) }
+            switch node.type {
+            case .symlink:
+                try parent.makeSymlink(entry.name, to: node.linkTarget ?? [])
+                try parent.setLinkMetadata(entry.name, uid: node.uid, gid: node.gid, mtimeNs: node.mtimeNs, owner: asRoot)
+                return
+            case .fifo:
+                try parent.makeNode(entry.name, mode: mode_t(S_IFIFO) | mode_t(node.mode & 0o7777), device: 0)
+            default:
+                let kind = node.type == .charDevice ? S_IFCHR : S_IFBLK
+                try parent.makeNode(entry.name, mode: mode_t(kind) | mode_t(node.mode & 0o7777), device: dev_t(node.rdev ?? 0))
+            }
+            // mknodat applied the umask; AT_SYMLINK_NOFOLLOW (glibc ≥ 2.32) so a swapped-in link is not followed.
+            if parent.at(entry.name, { fchmodat(parent.fd, $0, mode_t(node.mode & 0o7777), AT_SYMLINK_NOFOLLOW) }) != 0 {
+                throw VolumeError.system("chmod", path: parent.display(entry.name), errno: errno)
+            }
+            try parent.setLinkMetadata(entry.name, uid: node.uid, gid: node.gid, mtimeNs: node.mtimeNs, owner: asRoot)
+        } catch {
+            fail(entry.path, error)
         }
-        guard rc == 0 else {
-            fail(entry.path, VolumeError.system("create", path: dest, errno: errno).description)
-            return
-        }
-        applyMetadata(entry.path, node, isSymlink: node.type == .symlink)
     }
 
     // MARK: Metadata
 
-    private func setMetadata(fd: Int32, _ node: Node, path: [UInt8]) throws {
-        if asRoot, fchown(fd, uid_t(node.uid), gid_t(node.gid)) != 0 {
-            throw VolumeError.system("fchown", path: path, errno: errno)
-        }
-        guard fchmod(fd, mode_t(node.mode & 0o7777)) == 0 else { throw VolumeError.system("fchmod", path: path, errno: errno) }
-        var times = RestoreWriter.times(node)
-        guard futimens(fd, &times) == 0 else { throw VolumeError.system("futimens", path: path, errno: errno) }
-    }
-
-    /// Owner (as root), mode (not for symlinks) and times of a path; the atime is set to the mtime.
-    func applyMetadata(_ path: [UInt8], _ node: Node, isSymlink: Bool) {
-        let dest = full(path)
-        FileSystem.withCPath(dest) { cpath in
-            if asRoot, lchown(cpath, uid_t(node.uid), gid_t(node.gid)) != 0 {
-                fail(path, VolumeError.system("lchown", path: dest, errno: errno).description)
-            }
-            if !isSymlink, chmod(cpath, mode_t(node.mode & 0o7777)) != 0 {
-                fail(path, VolumeError.system("chmod", path: dest, errno: errno).description)
-            }
-            var times = RestoreWriter.times(node)
-            if utimensat(AT_FDCWD, cpath, &times, AT_SYMLINK_NOFOLLOW) != 0 {
-                fail(path, VolumeError.system("utimensat", path: dest, errno: errno).description)
-            }
+    /// Owner (as root), mode and times of a folder, through its own descriptor.
+    func applyMetadata(_ directory: RestorePlan.Directory, handle: DirectoryHandle) {
+        let node = directory.node
+        do {
+            try handle.setMetadata(mode: node.mode, uid: node.uid, gid: node.gid, mtimeNs: node.mtimeNs, owner: asRoot)
+        } catch {
+            fail(directory.path, error)
         }
     }
 
-    private static func times(_ node: Node) -> [timespec] {
-        let seconds = node.mtimeNs / 1_000_000_000, nanos = node.mtimeNs % 1_000_000_000
-        let time = nanos < 0 ? timespec(tv_sec: Int(seconds - 1), tv_nsec: Int(nanos + 1_000_000_000))
-                             : timespec(tv_sec: Int(seconds), tv_nsec: Int(nanos))
-        return [time, time]
+    func fail(_ directory: RestorePlan.Directory, _ error: Error) { fail(directory.path, error) }
+
+    /// The snapshot root's metadata on the target folder itself.
+    func applyRootMetadata(_ root: FolderMetadata) {
+        do {
+            try directories.target.setMetadata(mode: root.mode, uid: root.uid, gid: root.gid, mtimeNs: root.mtimeNs, owner: asRoot)
+        } catch {
+            fail([], error)
+        }
     }
 
     // MARK: Helpers
@@ -176,13 +189,11 @@ final class RestoreWriter: @unchecked Sendable {
         }
     }
 
-    /// Removes whatever is at `path` (a file, link, or a whole folder) for `overwrite`.
-    private func removeExisting(_ path: [UInt8]) -> Bool {
-        guard let status = try? FileSystem.lstatus(path) else { return true }
-        if status.nodeType == .directory {
-            return (try? FileManager.default.removeItem(atPath: String(decoding: path, as: UTF8.self))) != nil
-        }
-        return FileSystem.withCPath(path) { unlink($0) } == 0
+    /// Removes whatever is at `name` (a file, a link, or a whole folder) for `overwrite`.
+    private func removeExisting(_ name: [UInt8], in parent: DirectoryHandle) throws {
+        var st = stat()
+        guard parent.at(name, { fstatat(parent.fd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return }
+        try parent.removeTree(name)
     }
 
     private func report(files: Int, bytes: Int, path: [UInt8]) {

@@ -28,7 +28,7 @@ public enum SnapshotTree {
         let parts = Array((path ?? "").utf8).split(separator: 0x2F).map(Array.init)
         var out: [ListedEntry] = []
         guard !parts.isEmpty else {
-            try collect(store: store, tree: tree, prefix: [], into: &out)
+            try DeepStack.run { try collect(store: store, tree: tree, prefix: [], into: &out) }
             return out
         }
         var current = try store.loadTree(tree)
@@ -41,7 +41,7 @@ public enum SnapshotTree {
             if i == parts.count - 1 {
                 out.append(ListedEntry(path: prefix, node: node))
                 if node.type == .directory, let subtree = node.subtree {
-                    try collect(store: store, tree: subtree, prefix: prefix, into: &out)
+                    try DeepStack.run { try collect(store: store, tree: subtree, prefix: prefix, into: &out) }
                 }
             } else {
                 guard node.type == .directory, let subtree = node.subtree else {
@@ -69,7 +69,7 @@ public enum SnapshotTree {
     /// not changes; content, size, link target, mode and owner are.
     public static func diff(store: BlobLoader, old: ObjectID, new: ObjectID) throws -> [TreeChange] {
         var out: [TreeChange] = []
-        try compare(store: store, old: old, new: new, prefix: [], into: &out)
+        try DeepStack.run { try compare(store: store, old: old, new: new, prefix: [], into: &out) }
         return out
     }
 

@@ -39,16 +39,17 @@ public final class VolumeArchiver {
         guard rootStatus.nodeType == .directory else {
             throw VolumeError(.notADirectory, "\(ByteString.display(root)) is not a folder; give the folder to back up")
         }
+        let rootHandle = try DirectoryHandle.open(root, followSymlink: true)
         let run = ArchiveRun(store: store, options: options, progress: progress,
                              excludes: try GlobSet(options.excludes), sqlite: try GlobSet(options.sqliteGlobs),
-                             rootDevice: rootStatus.device)
+                             root: rootHandle, rootStatus: try rootHandle.status())
         let workers = WorkerThreads(options.parallelism, name: "stackbackup-read") { _ in run.work() }
         let stop = options.cancellation?.onCancel { [queue = run.queue] in queue.cancel() }
         defer { stop?.remove() }
         let walked: WalkedDirectory
         do {
             let parent = parentTree.flatMap { run.loadParent($0, path: []) }
-            walked = try run.walk(path: root, relativePath: [], parent: parent)
+            walked = try DeepStack.run { try run.walk(relativePath: [], parent: parent) }
             run.queue.finish()
             workers.join()
         } catch {
@@ -58,7 +59,7 @@ public final class VolumeArchiver {
             throw run.stopReason ?? error
         }
         if let reason = run.stopReason { throw reason }
-        let tree = try run.finish(walked)
+        let tree = try DeepStack.run { try run.finish(walked) }  // recursive, one frame per pending level
         var stats = run.stats
         stats.durationSeconds = Date().timeIntervalSince(started)
         let (skipped, notes) = run.findings.withLock { ($0.skipped.sorted { $0.path < $1.path }, $0.notes) }
@@ -80,6 +81,8 @@ final class PendingDirectory {
     var jobs: [(node: Int, job: Int)] = []
     /// Node index → a sub-folder still pending.
     var children: [(node: Int, directory: PendingDirectory)] = []
+    /// The backup root's own metadata, on the root folder only.
+    var root: FolderMetadata?
 
     init(nodes: [Node]) { self.nodes = nodes }
 }
@@ -92,8 +95,13 @@ final class ArchiveRun: @unchecked Sendable {
     let excludes: GlobSet
     let sqlite: GlobSet
     let rootDevice: UInt64
+    let rootMetadata: FolderMetadata
     let owners = OwnerNames()
     let queue = WorkQueue<ReadJob>()
+    /// Folder descriptors held by the walk and its queued jobs; the walker waits at the limit.
+    let budget = DescriptorBudget(limit: DirectoryChain.window + 128)
+    /// Walker-only: the open folders from the root to the one being walked.
+    var chain: DirectoryChain
 
     private let lock = NSLock()
     private var results: [Int: ChunkedFile] = [:]
@@ -119,13 +127,18 @@ final class ArchiveRun: @unchecked Sendable {
     }
 
     init(store: BlobStore, options: VolumeBackupOptions, progress: ((BackupProgress) -> Void)?,
-         excludes: GlobSet, sqlite: GlobSet, rootDevice: UInt64) {
+         excludes: GlobSet, sqlite: GlobSet, root: DirectoryHandle, rootStatus: FileStatus) {
         self.store = store
         self.options = options
         self.progressHandler = progress
         self.excludes = excludes
         self.sqlite = sqlite
-        self.rootDevice = rootDevice
+        self.rootDevice = rootStatus.device
+        chain = DirectoryChain(root: root, status: rootStatus, budget: budget)
+        var folder = FolderMetadata(mode: rootStatus.mode & 0o7777, uid: rootStatus.uid, gid: rootStatus.gid, mtimeNs: rootStatus.mtimeNs)
+        folder.user = owners.userName(rootStatus.uid)
+        folder.group = owners.groupName(rootStatus.gid)
+        rootMetadata = folder
     }
 
     /// Why the run must stop: the first fatal worker error (a store failure),
@@ -163,10 +176,10 @@ final class ArchiveRun: @unchecked Sendable {
         lock.withLock { update(&stats) }
     }
 
-    func enqueue(path: [UInt8], relativePath: [UInt8], isSQLite: Bool) -> Int {
+    func enqueue(directory: DirectoryHandle, name: [UInt8], relativePath: [UInt8], isSQLite: Bool) -> Int {
         let index = jobCount
         jobCount += 1
-        queue.push(ReadJob(index: index, path: path, relativePath: relativePath, isSQLite: isSQLite))
+        queue.push(ReadJob(index: index, directory: directory, name: name, relativePath: relativePath, isSQLite: isSQLite))
         return index
     }
 
@@ -214,7 +227,7 @@ final class ArchiveRun: @unchecked Sendable {
 
     private func read(_ job: ReadJob, with chunker: FileChunker) throws -> ChunkedFile {
         let onRead: (Int) -> Void = { [self] n in report(filesDone: 0, bytes: n, path: job.relativePath) }
-        guard job.isSQLite else { return try chunker.chunk(path: job.path, onRead: onRead) }
+        guard job.isSQLite else { return try chunker.chunk(in: job.directory, name: job.name, onRead: onRead) }
         let folder = options.temporaryDirectory ?? NSTemporaryDirectory()
         let copy = FileSystem.join(Array(folder.utf8), Array("stackbackup-sqlite-\(getpid())-\(job.index).db".utf8))
         defer {
@@ -222,7 +235,8 @@ final class ArchiveRun: @unchecked Sendable {
                 _ = FileSystem.withCPath(copy + Array(suffix.utf8)) { unlink($0) }
             }
         }
-        try SQLiteSnapshot.copy(from: job.path, to: copy)
+        // SQLite opens by path: the folder's descriptor in /proc names it at any depth.
+        try SQLiteSnapshot.copy(from: Array("/proc/self/fd/\(job.directory.fd)/".utf8) + job.name, to: copy)
         var chunked = try chunker.chunk(path: copy, onRead: onRead)
         chunked.status = nil  // the copy's times, not the database's
         return chunked
@@ -279,11 +293,11 @@ final class ArchiveRun: @unchecked Sendable {
         if !dropped.isEmpty {
             nodes = nodes.enumerated().filter { !dropped.contains($0.offset) }.map(\.element)
         }
-        return try saveTree(nodes)
+        return try saveTree(nodes, root: directory.root)
     }
 
-    func saveTree(_ nodes: [Node]) throws -> ObjectID {
-        let saved = try store.saveTree(Tree(nodes: nodes))
+    func saveTree(_ nodes: [Node], root: FolderMetadata? = nil) throws -> ObjectID {
+        let saved = try store.saveTree(Tree(nodes: nodes, root: root))
         count {
             $0.directories += 1
             if saved.isNew {

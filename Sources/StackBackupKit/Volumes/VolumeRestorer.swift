@@ -44,7 +44,9 @@ public struct RestoreResult: Sendable {
 /// `parallelism` threads with every blob verified against its id by the
 /// loader; a file that fails is removed and recorded, the others continue.
 /// Then hard links, symlinks, and last the folders' own modes and times,
-/// deepest first, so read-only folders do not block their contents.
+/// deepest first, so read-only folders do not block their contents, and the
+/// snapshot root's on the target itself. Everything is created relative to
+/// the target's descriptor (`RestoreDirectories`), never through a path string.
 public final class VolumeRestorer {
     let store: BlobLoader
     let tree: ObjectID
@@ -62,13 +64,14 @@ public final class VolumeRestorer {
     /// usable, returns per-entry failures in `errors` otherwise.
     public func run() throws -> RestoreResult {
         let target = Array(options.target.utf8)
-        try prepareTarget(target)
         let plan = RestorePlan(includes: try GlobSet(options.includes))
         try plan.build(store: store, tree: tree)
-        let writer = RestoreWriter(store: store, target: target, overwrite: options.overwrite,
+        let handle = try prepareTarget(target)
+        let directories = RestoreDirectories(target: handle, folders: plan.directories.map { ($0.parent, $0.node.name) })
+        let writer = RestoreWriter(store: store, directories: directories, overwrite: options.overwrite,
                                    bytesTotal: plan.bytesTotal, progress: progress)
-        for directory in plan.directories where directory.needed {
-            writer.makeDirectory(directory.path)
+        for (index, directory) in plan.directories.enumerated() where directory.needed {
+            writer.makeDirectory(directory, index: index)
         }
         let jobs = plan.files
         let next = WorkQueue<RestorePlan.Entry>()
@@ -86,22 +89,54 @@ public final class VolumeRestorer {
         }
         for link in plan.hardLinks { writer.link(link.entry, to: link.first) }
         for entry in plan.others { writer.makeSpecial(entry) }
-        for directory in plan.directories.reversed() where directory.needed {
-            writer.applyMetadata(directory.path, directory.node, isSymlink: false)
-        }
+        try setFolderMetadata(plan, writer: writer, target: handle)
+        if let root = plan.root { writer.applyRootMetadata(root) }
         return writer.result
     }
 
-    private func prepareTarget(_ target: [UInt8]) throws {
+    /// Each folder's own mode, owner and times after everything in it (post-order),
+    /// walking the plan's pre-order list with a `DirectoryChain`: one open per
+    /// folder and a bounded number of descriptors at any depth.
+    private func setFolderMetadata(_ plan: RestorePlan, writer: RestoreWriter, target: DirectoryHandle) throws {
+        var chain = DirectoryChain(root: target, status: try target.status())
+        var path: [Int] = []          // plan indices of the folders on the chain
+        var unreachable = Set<Int>()  // folders that could not be opened, and everything below them
+        func finish() throws {
+            let index = path.removeLast()
+            let folder = try chain.top()
+            try chain.pop()  // first: reopening the parent through ".." may need the folder still searchable
+            writer.applyMetadata(plan.directories[index], handle: folder)
+        }
+        for (index, directory) in plan.directories.enumerated() where directory.needed {
+            if unreachable.contains(directory.parent) {
+                unreachable.insert(index)
+                continue
+            }
+            while let last = path.last, last != directory.parent { try finish() }
+            do {
+                try chain.push(name: directory.node.name)
+                path.append(index)
+            } catch {
+                writer.fail(directory, error)
+                unreachable.insert(index)
+            }
+        }
+        while !path.isEmpty { try finish() }
+    }
+
+    /// The target folder, opened without following a symlink; created (with its
+    /// parents) when missing. Refuses a non-folder, and without `overwrite` a non-empty folder.
+    private func prepareTarget(_ target: [UInt8]) throws -> DirectoryHandle {
         let name = ByteString.display(target)
         if let status = try? FileSystem.lstatus(target) {
             guard status.nodeType == .directory else {
                 throw VolumeError(.notADirectory, "the restore target \(name) exists and is not a folder; choose another target")
             }
-            if !options.overwrite, try !FileSystem.listDirectory(target).isEmpty {
+            let handle = try DirectoryHandle.open(target, followSymlink: false)
+            if !options.overwrite, try !handle.list().isEmpty {
                 throw VolumeError(.targetNotEmpty, "the restore target \(name) is not empty; choose an empty folder or pass --overwrite")
             }
-            return
+            return handle
         }
         var built: [UInt8] = target.first == 0x2F ? [0x2F] : []
         for part in target.split(separator: 0x2F) {
@@ -109,72 +144,6 @@ public final class VolumeRestorer {
             let rc = FileSystem.withCPath(built) { mkdir($0, 0o755) }
             if rc != 0 && errno != EEXIST { throw VolumeError.system("mkdir", path: built, errno: errno) }
         }
-    }
-}
-
-/// What to restore, gathered from the snapshot's trees before anything is written.
-final class RestorePlan {
-    struct Entry: Sendable {
-        let path: [UInt8]
-        let node: Node
-    }
-
-    final class Directory {
-        let path: [UInt8]
-        let node: Node
-        var needed = false
-        init(path: [UInt8], node: Node) { (self.path, self.node) = (path, node) }
-    }
-
-    let includes: GlobSet
-    var directories: [Directory] = []
-    var files: [Entry] = []
-    var hardLinks: [(entry: Entry, first: [UInt8])] = []
-    var others: [Entry] = []
-    var bytesTotal: Int64 = 0
-    private var linked: [ArchiveRun.HardLinkKey: [UInt8]] = [:]
-    private var stack: [Directory] = []
-
-    init(includes: GlobSet) { self.includes = includes }
-
-    func build(store: BlobLoader, tree: ObjectID) throws {
-        try visit(store: store, tree: tree, prefix: [], included: includes.isEmpty)
-    }
-
-    private func visit(store: BlobLoader, tree: ObjectID, prefix: [UInt8], included parentIncluded: Bool) throws {
-        for node in try store.loadTree(tree).nodes {
-            let path = FileSystem.join(prefix, node.name)
-            let included = parentIncluded || includes.matches(path, isDirectory: node.type == .directory)
-            if included { markAncestorsNeeded() }
-            switch node.type {
-            case .directory:
-                let directory = Directory(path: path, node: node)
-                directory.needed = included
-                directories.append(directory)
-                guard let subtree = node.subtree else { continue }
-                stack.append(directory)
-                try visit(store: store, tree: subtree, prefix: path, included: included)
-                stack.removeLast()
-            case .file where included:
-                let entry = Entry(path: path, node: node)
-                let key = ArchiveRun.HardLinkKey(device: node.device, inode: node.inode)
-                if node.links > 1, let first = linked[key] {
-                    hardLinks.append((entry, first))
-                } else {
-                    if node.links > 1 { linked[key] = path }
-                    files.append(entry)
-                    bytesTotal += node.size
-                }
-            default:
-                if included { others.append(Entry(path: path, node: node)) }
-            }
-        }
-    }
-
-    private func markAncestorsNeeded() {
-        for directory in stack.reversed() {
-            if directory.needed { break }
-            directory.needed = true
-        }
+        return try DirectoryHandle.open(target, followSymlink: false)
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 /// A file the walker hands to the reading workers.
 struct ReadJob: Sendable {
     let index: Int
-    let path: [UInt8]
+    /// The file's folder, held open until the job is done, and its name there.
+    let directory: DirectoryHandle
+    let name: [UInt8]
     let relativePath: [UInt8]
     let isSQLite: Bool
 }
@@ -13,7 +15,8 @@ struct ReadJob: Sendable {
 /// and costs little; `finish()` releases the workers once it is drained.
 final class WorkQueue<Job>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var jobs: [Job] = []
+    /// Popped slots are cleared: a job may hold a descriptor (`ReadJob.directory`).
+    private var jobs: [Job?] = []
     private var head = 0
     private var finished = false
     private var cancelled = false
@@ -55,7 +58,8 @@ final class WorkQueue<Job>: @unchecked Sendable {
         while true {
             if cancelled { return nil }
             if head < jobs.count {
-                let job = jobs[head]
+                let job = jobs[head]!
+                jobs[head] = nil
                 head += 1
                 if head > 4096 && head * 2 > jobs.count {
                     jobs.removeFirst(head)
