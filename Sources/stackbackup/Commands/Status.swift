@@ -27,7 +27,7 @@ struct Status: ParsableCommand {
             }
             let rows = status.sources.sorted { $0.key < $1.key }.map { name, s in
                 [name, s.kind, s.lastSuccess.map(Format.time) ?? "never", s.lastSuccess.map { Format.duration(now.timeIntervalSince($0)) } ?? "-",
-                 Format.bytes(s.bytesTotal), Format.bytes(s.bytesAdded), s.error.map { "FAILED: " + $0.prefix(60) } ?? "ok"]
+                 Format.bytes(s.bytesTotal), Format.bytes(s.bytesAdded), s.error.map { "FAILED: " + $0.prefix(60) } ?? (s.skipped?.isEmpty == false ? "PARTIAL: \(s.skipped!.count) entries skipped" : "ok")]
             }
             context.console.output(Format.table(["Source", "Kind", "Last success", "Age", "Size", "Added", "State"], rows))
             for (name, step) in status.steps.sorted(by: { $0.key < $1.key }) {
@@ -35,7 +35,9 @@ struct Status: ParsableCommand {
             }
             if let finished = status.runFinished { context.console.output("last run finished \(Format.time(finished)), exit code \(status.exitCode)") }
             if let nextRun { context.console.output("next run: \(Format.time(nextRun))") }
-            return status.sources.values.contains { $0.error != nil } ? .partial : .ok
+            if let interrupted = status.interrupted { context.console.output("last run was stopped: \(interrupted)") }
+            let partial = status.interrupted != nil || status.sources.values.contains { $0.error != nil || $0.skipped?.isEmpty == false }
+            return partial ? .partial : .ok
         }
     }
 
@@ -71,7 +73,7 @@ private struct StatusJSON: Encodable {
     init(status: RunStatus, now: Date, nextRun: Date?) {
         sources = status.sources.sorted { $0.key < $1.key }.map { name, s in
             Source(name: name, kind: s.kind, lastSuccess: s.lastSuccess, ageSeconds: s.lastSuccess.map { now.timeIntervalSince($0) },
-                   bytes: s.bytesTotal, bytesAdded: s.bytesAdded, ok: s.error == nil, error: s.error)
+                   bytes: s.bytesTotal, bytesAdded: s.bytesAdded, ok: s.error == nil && s.skipped?.isEmpty != false, error: s.error)
         }
         lastRun = status.runFinished
         exitCode = status.exitCode
