@@ -6,8 +6,24 @@ public struct IntegrityError: Error, CustomStringConvertible, Sendable {
     public let problem: String
 
     public init(object: String, problem: String) {
-        self.object = object
-        self.problem = problem
+        self.object = IntegrityError.oneLine(object)
+        self.problem = IntegrityError.oneLine(problem)
+    }
+
+    /// Damaged or hostile data reaches these messages (a name, an id, a decoder's
+    /// quote of the input): control characters are escaped, so a message stays
+    /// one line and cannot drive the terminal.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.generalCategory == .control {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     public var description: String {
