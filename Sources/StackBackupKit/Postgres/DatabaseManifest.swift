@@ -150,8 +150,10 @@ public struct TableEntry: Codable, Sendable, Equatable {
     /// the extension and version that wrote them: a restore needs that
     /// extension at that version or newer. Absent when there are none.
     public var extensionColumns: [ExtensionColumn]?
-    public var rows: Int64 { parts.reduce(0) { $0 + $1.rows } }
-    public var bytes: Int64 { parts.reduce(0) { $0 + $1.bytes } }
+    /// Totals saturate: a damaged or hostile manifest must not trap its readers
+    /// (the drill then reports the row count as a mismatch).
+    public var rows: Int64 { parts.reduce(0) { $0.addingSaturated($1.rows) } }
+    public var bytes: Int64 { parts.reduce(0) { $0.addingSaturated($1.bytes) } }
 
     public init(table: QualifiedName, columns: [String], format: String, orderedBy: [String], parts: [TablePart]) {
         self.table = table
@@ -240,5 +242,12 @@ extension DatabaseManifest {
         for table in tables { items.append(("table \(table.table)", table.parts.flatMap(\.chunks))) }
         for lo in largeObjects { items.append(("large object \(lo.oid)", lo.chunks)) }
         return items
+    }
+}
+
+extension Int64 {
+    func addingSaturated(_ other: Int64) -> Int64 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
     }
 }

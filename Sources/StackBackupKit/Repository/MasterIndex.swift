@@ -82,7 +82,7 @@ public struct MasterIndex: Sendable {
             }
             for blob in pack.blobs {
                 guard BlobType(rawValue: blob.t) != nil, blob.o >= Pack.prefixSize, blob.l >= AESGCM.tagSize,
-                      blob.o + blob.l <= pack.size, blob.r >= 0, blob.r <= Int(UInt32.max), blob.p >= 0,
+                      blob.l <= pack.size, blob.o <= pack.size - blob.l, blob.r >= 0, blob.r <= Int(UInt32.max), blob.p >= 0,
                       blob.p <= Int(UInt32.max), blob.f & ~Pack.flagCompressed == 0 else {
                     throw IntegrityError(object: object, problem: "has a malformed record for blob \(blob.id.short) in pack \(pack.id.short)")
                 }
