@@ -41,6 +41,14 @@ enum DrillFixture {
     }
 
     /// Scratch databases any drill left behind on the server.
+    /// True while a session other than the caller's runs a statement in a
+    /// database whose name starts with `prefix`: the restore is at work there.
+    static func isWorking(admin: PGConnectionConfig, inDatabasesStartingWith prefix: String) throws -> Bool {
+        let connection = try PGConnection.connect(admin.withDatabase("postgres"))
+        let result = try connection.query("SELECT count(*) FROM pg_stat_activity WHERE starts_with(datname, $1) AND state = 'active' AND pid <> pg_backend_pid()", [prefix])
+        return (result.int(0, 0) ?? 0) > 0
+    }
+
     static func leftovers(admin: PGConnectionConfig) throws -> [String] {
         let connection = try PGConnection.connect(admin.withDatabase("postgres"))
         let result = try connection.execute("SELECT datname FROM pg_database WHERE datname LIKE 'stackbackup\\_drill\\_%' ORDER BY 1")

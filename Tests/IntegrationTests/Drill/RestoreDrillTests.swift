@@ -117,7 +117,7 @@ struct RestoreDrillTests {
 
         let runner = CLIRunner(environment: ["STACKBACKUP_PASSWORD": "drill-pass"])
         let process = try runner.start(["verify", "--repo", repoPath, "--restore-drill", name])
-        // Wait until the drill has created its scratch database, then let it work a moment.
+        // Wait until the drill has created its scratch database.
         let deadline = Date().addingTimeInterval(60)
         var seen = false
         while Date() < deadline && process.isRunning {
@@ -125,7 +125,11 @@ struct RestoreDrillTests {
             Thread.sleep(forTimeInterval: 0.05)
         }
         #expect(seen, "the drill never created its scratch database")
-        Thread.sleep(forTimeInterval: 0.3)
+        // Signal it while it is loading data into that database, not before.
+        let working = try Poll.until(timeout: 60) {
+            try !process.isRunning || DrillFixture.isWorking(admin: admin, inDatabasesStartingWith: "stackbackup_drill_")
+        }
+        #expect(working)
         let stillRunning = process.isRunning
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()

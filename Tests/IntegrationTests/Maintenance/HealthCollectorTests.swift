@@ -104,7 +104,13 @@ struct HealthCollectorTests {
             let pid = try #require(try app.execute("SELECT pg_backend_pid()").int(0, 0))
             try app.execute("BEGIN")
             try app.execute("SELECT 'left open' AS reason")
-            Thread.sleep(forTimeInterval: 1)
+            // Until the server has seen the session idle in its transaction for a while.
+            let observer = try PGConnection.connect(config)
+            let idleLongEnough = try Poll.until(timeout: 30, every: 0.05) {
+                let age = try observer.query("SELECT extract(epoch FROM clock_timestamp() - state_change)::float8 FROM pg_stat_activity WHERE pid = $1 AND state = 'idle in transaction'", [String(pid)])
+                return age.rowCount == 1 && (Double(age.string(0, 0) ?? "") ?? 0) >= 0.6
+            }
+            #expect(idleLongEnough)
 
             let report = try HealthCollector.collect(connection: config, databases: [name], thresholds: Self.sensitive)
             let idle = try #require(report.databases.first?.idleInTransaction.first { $0.pid == Int(pid) })

@@ -32,7 +32,11 @@ struct RestoreSignalTests {
             Thread.sleep(forTimeInterval: 0.05)
         }
         #expect(seen, "the restore never created its scratch database")
-        Thread.sleep(forTimeInterval: 0.2)
+        // Signal it while it is loading data into that database, not before.
+        let working = try Poll.until(timeout: 60) {
+            try !process.isRunning || DrillFixture.isWorking(admin: admin, inDatabasesStartingWith: target)
+        }
+        #expect(working)
         let stillRunning = process.isRunning
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()

@@ -67,8 +67,7 @@ import StackBackupTestSupport
         let repository = try TestRepository()
         let lock = try repository.lock(exclusive: false, command: "backup", wait: 0, refreshInterval: 0.2)
         let firstID = lock.id
-        Thread.sleep(forTimeInterval: 0.7)
-        #expect(lock.id != firstID)
+        #expect(Poll.until(timeout: 30) { lock.id != firstID }, "the lock was never refreshed")
         #expect(try repository.listLocks().map(\.id) == [lock.id])
         try lock.release()
         #expect(try repository.listLocks().isEmpty)

@@ -14,12 +14,6 @@ import StackBackupTestSupport
         case flippedByteInBlob, flippedByteInPackHeader, flippedByteInIndexSegment, flippedByteInSnapshot
         case packDeleted, packTruncated, packReplacedByAnother, indexNamesMissingPack
         var testDescription: String { rawValue }
-
-        /// A stored file changed; a deleted file or an added well-formed
-        /// segment leaves every remaining name matching its content.
-        /// Every kind is visible without the key: file names carry SHA-256s and
-        /// index segments carry a plaintext pack list.
-        var visibleWithoutKey: Bool { true }
     }
 
     @Test(arguments: Damage.allCases)
@@ -103,14 +97,13 @@ import StackBackupTestSupport
             #expect(report.affectedSnapshots.isEmpty)  // no snapshot uses the ghost blob
         }
 
-        // The key-less check names exactly the changed file.
+        // Every kind is visible without the key, and the key-less check names
+        // exactly the changed file: file names carry SHA-256s (a changed or
+        // truncated file no longer matches its name) and index segments carry
+        // a plaintext pack list (a deleted or ghost pack is named by it).
         let filesOnly = try Checker.checkFileNames(backend: backend)
         let flagged = (filesOnly.damagedPacks + filesOnly.damagedIndexSegments + filesOnly.damagedSnapshots + filesOnly.damagedFiles).map(\.path)
-        if damage.visibleWithoutKey {
-            #expect(flagged == [changedPath], "\(damage)")
-        } else {
-            #expect(flagged.isEmpty, "\(damage): needs the index (and so the key) to notice")
-        }
+        #expect(flagged == [changedPath], "\(damage)")
     }
 
     @Test func aCheckThatCannotRunThrowsInsteadOfReportingDamage() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import StackBackupKit
 import StackBackupTestSupport
@@ -21,18 +22,20 @@ struct SQLiteSnapshotTests {
         // Another connection keeps writing while the backup runs.
         let stop = StopFlag()
         let writer = Thread {
+            defer { stop.done() }
             guard let db = try? SQLiteConnection(path: dbPath, readOnly: false) else { return }
             while !stop.isSet {
                 _ = try? db.query("BEGIN IMMEDIATE")
                 for _ in 0..<50 { _ = try? db.query("INSERT INTO t(payload) VALUES (randomblob(2000))") }
                 _ = try? db.query("DELETE FROM t WHERE id % 7 = 0 AND id > (SELECT max(id) - 300 FROM t)")
-                _ = try? db.query("COMMIT")
+                if (try? db.query("COMMIT")) != nil { stop.committed() }
             }
-            stop.done()
         }
         writer.start()
         defer { stop.set(); stop.waitDone() }
-        Thread.sleep(forTimeInterval: 0.2)
+        // The backup starts once the writer has committed, so it meets a live WAL.
+        #expect(Poll.until(timeout: 30) { stop.commits > 0 || stop.isDone }, "the writer never committed")
+        #expect(!stop.isDone, "the writer could not open the database")
 
         let store = MemoryBlobStore()
         let options = F.options(sqlite: ["*.db"])
@@ -50,15 +53,16 @@ struct SQLiteSnapshotTests {
     }
 }
 
-final class StopFlag: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var stopped = false
-    private var finished = false
+/// The writer thread's state, shared with the test.
+final class StopFlag: Sendable {
+    private struct State { var stopped = false, finished = false, commits = 0 }
+    private let state = Mutex(State())
 
-    var isSet: Bool { condition.withLock { stopped } }
-    func set() { condition.withLock { stopped = true } }
-    func done() { condition.withLock { finished = true; condition.broadcast() } }
-    func waitDone() {
-        condition.withLock { while !finished { condition.wait() } }
-    }
+    var isSet: Bool { state.withLock { $0.stopped } }
+    var isDone: Bool { state.withLock { $0.finished } }
+    var commits: Int { state.withLock { $0.commits } }
+    func set() { state.withLock { $0.stopped = true } }
+    func committed() { state.withLock { $0.commits += 1 } }
+    func done() { state.withLock { $0.finished = true } }
+    func waitDone() { Poll.until(timeout: 120) { isDone } }
 }
