@@ -6,7 +6,7 @@ import Testing
 /// verifies, whose kept snapshots restore, and where the next run works.
 @Suite("CLI crash safety")
 struct KillTests {
-    @Test func backupsKilledAtRandomPointsLeaveAVerifiableRepository() throws {
+    @Test func backupsKilledAtEachStageLeaveAVerifiableRepository() throws {
         let fixture = try CLIRepository()
         let source = fixture.directory.sub("src")
         for i in 0..<30 { try fixture.directory.write("src/base/file \(i).txt", String(repeating: "base \(i) ", count: 100 * i)) }
@@ -17,17 +17,22 @@ struct KillTests {
         for i in 0..<6 { try FileTree.writeRandom(source + "/big/part \(i).bin", count: 32 << 20, seed: UInt64(100 + i)) }
         for i in 0..<200 { try fixture.directory.write("src/many/\(i % 10)/note \(i).txt", "note \(i)\n") }
 
-        var random = SystemRandomNumberGenerator()
-        let windows: [ClosedRange<Double>] = [0.05...0.6, 0.6...2, 2...4, 4...7, 7...11]
+        // Kill points are stages of the backup's own progress, seen in the repository:
+        // its lock written, then 1, 3, 6 and 10 new packs (of about 13) stored.
+        let basePacks = try fixture.packFiles()
+        let stages: [(name: String, reached: () throws -> Bool)] = [
+            ("its lock written", { try !fixture.lockFiles().isEmpty }),
+        ] + [1, 3, 6, 10].map { count in
+            ("\(count) new packs stored", { try fixture.packFiles().subtracting(basePacks).count >= count })
+        }
         var killed = 0
-        for window in windows {
-            let delay = Double.random(in: window, using: &random)
+        for (round, stage) in stages.enumerated() {
             let process = try fixture.runner.start(["backup", "path", source, "--name", "data", "--repo", fixture.repo,
                                                     "--password-file", fixture.passwordFile])
-            Thread.sleep(forTimeInterval: delay)
+            _ = try Poll.until(timeout: 120, every: 0.002) { try !process.isRunning || stage.reached() }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
-            let context = "killed after \(String(format: "%.2f", delay)) s"
+            let context = "round \(round), killed once \(stage.name)"
             if process.terminationReason == .uncaughtSignal { killed += 1 }
             if process.terminationReason == .exit {
                 #expect(process.terminationStatus == 0, "\(context): the backup ended by itself with \(process.terminationStatus)")
@@ -41,14 +46,14 @@ struct KillTests {
             let verify = try fixture.run(["verify", "--read-data"])
             #expect(verify.status == 0, "\(context): \(verify)")
 
-            let target = fixture.directory.sub("baseline-\(window.lowerBound)")
+            let target = fixture.directory.sub("baseline-\(round)")
             let restore = try fixture.run(["restore", baseline, "--target", target])
             #expect(restore.status == 0, "\(context): \(restore)")
             #expect(try FileTree.capture(target) == baselineTree, "\(context): the earlier snapshot restored differently")
             try? FileManager.default.removeItem(atPath: target)
         }
 
-        #expect(killed >= 3, "only \(killed) of \(windows.count) backups were still running when the kill came")
+        #expect(killed >= 3, "only \(killed) of \(stages.count) backups were still running when the kill came")
 
         let next = try fixture.backup(source, name: "data")
         let latest = try #require(next.snapshot)
@@ -60,8 +65,8 @@ struct KillTests {
     }
 
     /// Each round forgets two thirds of the data, then kills a prune at a
-    /// random fraction of how long a whole prune took here, early to late.
-    @Test func pruneKilledAtRandomPointsLosesNothing() throws {
+    /// later stage of its work, early to late.
+    @Test func pruneKilledAtEachStageLosesNothing() throws {
         let cli = try CLIRepository("cli-prune-kill")
         let source = cli.directory.sub("src")
         try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
@@ -76,23 +81,29 @@ struct KillTests {
             try cli.succeed(["forget", "--keep-last", "1"])
         }
 
-        // Time one whole prune of the same shape, so the kills land across a prune on this machine.
+        // Kill points are stages of the prune's own progress, seen in the repository: its
+        // exclusive lock written, then 1, 2, 4 and 8 pack or index files added or removed.
         try addDeadData()
-        let started = Date()
         try cli.succeed(["prune", "--max-unused", "0%"])
-        let duration = Date().timeIntervalSince(started)
 
-        var random = SystemRandomNumberGenerator()
-        let windows: [ClosedRange<Double>] = [0.02...0.2, 0.2...0.4, 0.4...0.6, 0.6...0.8, 0.8...0.95]
+        func repositoryFiles() throws -> Set<String> {
+            try cli.packFiles().union(Set(cli.files(in: "index").filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }))
+        }
+        let stages: [(name: String, changes: Int)] = [("its lock written", 0), ("1 file changed", 1), ("2 files changed", 2),
+                                                      ("4 files changed", 4), ("8 files changed", 8)]
         var killed = 0
-        for (round, window) in windows.enumerated() {
+        for (round, stage) in stages.enumerated() {
             try addDeadData()
-            let delay = duration * Double.random(in: window, using: &random)
+            let before = try repositoryFiles()
             let process = try cli.runner.start(["prune", "--max-unused", "0%", "--repo", cli.repo, "--password-file", cli.passwordFile])
-            Thread.sleep(forTimeInterval: delay)
+            _ = try Poll.until(timeout: 120, every: 0.002) {
+                guard process.isRunning else { return true }
+                if stage.changes == 0 { return try !cli.lockFiles().isEmpty }
+                return try repositoryFiles().symmetricDifference(before).count >= stage.changes
+            }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
-            let context = "round \(round), killed after \(String(format: "%.2f", delay)) s of a \(String(format: "%.2f", duration)) s prune"
+            let context = "round \(round), killed once \(stage.name)"
             if process.terminationReason == .uncaughtSignal {
                 killed += 1
             } else {
@@ -112,7 +123,7 @@ struct KillTests {
             try? FileManager.default.removeItem(atPath: target)
         }
 
-        #expect(killed >= 3, "only \(killed) of \(windows.count) prunes were still running when the kill came")
+        #expect(killed >= 3, "only \(killed) of \(stages.count) prunes were still running when the kill came")
 
         // A final prune completes and leaves a clean repository.
         try cli.succeed(["prune", "--max-unused", "0%"])
