@@ -28,6 +28,7 @@ public enum DatabaseBackupJob {
         let lock = try repository.lock(exclusive: false, command: "backup db \(database)")
         defer { try? lock.release() }
         let started = Date()
+        let adopted = try repository.adoptLeftoverPacks(ownLock: lock.id)
         let parent = try repository.latestSnapshot(source: source)
         let options = DumpOptions(chunker: repository.config.chunker.database, gear: repository.gearTable,
                                   jobs: settings.jobs, pgDump: settings.pgDump, lockTimeout: settings.lockTimeout)
@@ -39,7 +40,7 @@ public enum DatabaseBackupJob {
                                 root: result.manifestID, parent: parent?.id, stats: stats,
                                 serverVersion: result.manifest.serverVersion, server: settings.name)
         let id = try repository.saveSnapshot(snapshot)
-        return DatabaseBackupOutcome(snapshotID: id, snapshot: snapshot, warnings: result.warnings)
+        return DatabaseBackupOutcome(snapshotID: id, snapshot: snapshot, warnings: adopted.note.map { [$0] + result.warnings } ?? result.warnings)
     }
 
     public static func backupGlobals(settings: PostgresSettings, repository: Repository, tags: [String] = [],

@@ -52,15 +52,7 @@ public struct PruneReport: Codable, Sendable {
         return first + "\n" + second + "\n" + third
     }
 
-    static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count), unit = 0
-        while abs(value) >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    static func bytes(_ count: Int64) -> String { ByteCount.human(count) }
 }
 
 /// Removes data no snapshot needs: marks the blobs reachable from every

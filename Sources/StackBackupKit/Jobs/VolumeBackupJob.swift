@@ -61,6 +61,7 @@ public enum VolumeBackupJob {
         let lock = try repository.lock(exclusive: false, command: "backup \(request.name)")
         defer { try? lock.release() }
         let started = Date()
+        let adopted = request.dryRun ? nil : try repository.adoptLeftoverPacks(ownLock: lock.id)
         let parent = try repository.latestSnapshot(source: request.name)
         let parentTree = parent?.snapshot.kind == .volume ? parent?.snapshot.root : nil
         let store: BlobStore = request.dryRun ? DryRunBlobStore(repository) : repository
@@ -79,6 +80,7 @@ public enum VolumeBackupJob {
             return VolumeBackupOutcome(snapshotID: nil, snapshot: snapshot, parent: parent?.id, skipped: result.skipped, notes: result.notes)
         }
         let id = try repository.saveSnapshot(snapshot)
-        return VolumeBackupOutcome(snapshotID: id, snapshot: snapshot, parent: parent?.id, skipped: result.skipped, notes: result.notes)
+        return VolumeBackupOutcome(snapshotID: id, snapshot: snapshot, parent: parent?.id, skipped: result.skipped,
+                                   notes: (adopted?.note).map { [$0] + result.notes } ?? result.notes)
     }
 }

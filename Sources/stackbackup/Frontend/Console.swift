@@ -1,4 +1,5 @@
 import Foundation
+import StackBackupKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,16 +86,7 @@ final class Console: @unchecked Sendable {
 }
 
 enum Format {
-    static func bytes(_ count: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count)
-        var unit = 0
-        while abs(value) >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    static func bytes(_ count: Int64) -> String { ByteCount.human(count) }
 
     /// 1234567 → "1,234,567", the same on every locale.
     static func count(_ n: Int64) -> String {
