@@ -15,8 +15,6 @@ public struct FastCDC: Sendable {
     /// Bytes of the current chunk seen so far.
     var position = 0
     var hash: UInt64 = 0
-    /// Row alignment: a cut point was found, the chunk now runs to the next delimiter.
-    var awaitingDelimiter = false
 
     public init(parameters: ChunkerParameters, gear: GearTable) {
         self.parameters = parameters
@@ -39,7 +37,6 @@ public struct FastCDC: Sendable {
     public mutating func reset() {
         position = 0
         hash = 0
-        awaitingDelimiter = false
     }
 
     /// Feed the next bytes of the stream. Returns the offset in `buffer` (exclusive end) where the

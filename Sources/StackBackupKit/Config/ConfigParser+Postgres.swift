@@ -18,10 +18,7 @@ import Yams
 /// Snapshot source names stay unique across servers: a database is filed under
 /// its own name unless its entry gives a `source:`.
 extension ConfigParser {
-    static let postgresKeys = ["host", "port", "user", "dbname", "password_file", "sslmode", "connect_timeout",
-                               "databases", "jobs", "pg_dump", "pg_restore", "lock_timeout"]
-    static let serverKeys = ["name"] + postgresKeys
-    static let databaseEntryKeys = ["name", "source"]
+    static let postgresKeys = ConfigKeys.Server.allCases.filter { $0 != .name }
 
     /// A database of a server as written, with the node it was written at (for lines).
     struct DatabaseEntry {
@@ -76,33 +73,33 @@ extension ConfigParser {
             throw reader.error(nameNode, "'name' names a server of the list form: write `postgres:` as a list (`- name: …`) or leave 'name' out (the single server is called '\(PostgresSettings.defaultName)')")
         }
         var sawDatabases = false
-        for entry in try reader.entries(mapping, allowed: listForm ? Self.serverKeys : Self.postgresKeys, context: context) {
-            let value = entry.value, key = entry.key
+        for entry in try reader.entries(mapping, allowed: listForm ? ConfigKeys.Server.allCases : Self.postgresKeys, context: context) {
+            let value = entry.value, key = entry.key.rawValue
             if let line = entry.keyNode.mark?.line { lines["\(linePrefix).\(key)"] = line }
-            switch key {
-            case "name": continue
-            case "host": settings.host = try reader.string(value, key)
-            case "port":
+            switch entry.key {
+            case .name: continue
+            case .host: settings.host = try reader.string(value, key)
+            case .port:
                 settings.port = try reader.int(value, key, minimum: 1)
                 if let port = settings.port, port > 65_535 {
                     throw reader.error(value, "'port' must be a TCP port between 1 and 65535, not \(port)")
                 }
-            case "user": settings.user = try reader.string(value, key)
-            case "dbname": settings.dbname = try reader.string(value, key) ?? settings.dbname
-            case "password_file": settings.passwordFile = try path(value, key)
-            case "sslmode":
+            case .user: settings.user = try reader.string(value, key)
+            case .dbname: settings.dbname = try reader.string(value, key) ?? settings.dbname
+            case .passwordFile: settings.passwordFile = try path(value, key)
+            case .sslmode:
                 settings.sslMode = try reader.string(value, key)
                 if let mode = settings.sslMode, !PostgresSettings.sslModes.contains(mode) {
                     throw reader.error(value, "'sslmode' must be one of \(PostgresSettings.sslModes.joined(separator: ", ")), not '\(mode)'")
                 }
-            case "connect_timeout":
+            case .connectTimeout:
                 if let seconds = try reader.interval(value, key) { settings.connectTimeout = max(1, Int(seconds.rounded(.up))) }
-            case "databases":
+            case .databases:
                 sawDatabases = true
                 entries = try databases(value)
-            case "jobs":
+            case .jobs:
                 settings.jobs = try reader.int(value, key, minimum: 1) ?? settings.jobs
-            case "pg_dump", "pg_restore":
+            case .pgDump, .pgRestore:
                 let words: [String]
                 if case .sequence = value {
                     words = try reader.strings(value, key)
@@ -112,8 +109,8 @@ extension ConfigParser {
                 guard !words.isEmpty else {
                     throw reader.error(value, "'\(key)' must name a command, e.g. \(key) or \"docker exec -i postgres \(key)\"")
                 }
-                if key == "pg_dump" { settings.pgDump = words } else { settings.pgRestore = words }
-            default:
+                if entry.key == .pgDump { settings.pgDump = words } else { settings.pgRestore = words }
+            case .lockTimeout:
                 settings.lockTimeout = try reader.interval(value, key) ?? settings.lockTimeout
             }
         }
@@ -140,9 +137,12 @@ extension ConfigParser {
             var entry: DatabaseEntry
             if case let .mapping(fields) = item {
                 var name: String?, source: String?
-                for field in try reader.entries(fields, allowed: Self.databaseEntryKeys, context: "a database entry") {
-                    let text = try reader.string(field.value, field.key)
-                    if field.key == "name" { name = text } else { source = text }
+                for field in try reader.entries(fields, allowed: ConfigKeys.DatabaseEntry.allCases, context: "a database entry") {
+                    let text = try reader.string(field.value, field.key.rawValue)
+                    switch field.key {
+                    case .name: name = text
+                    case .source: source = text
+                    }
                 }
                 guard let name, !name.isEmpty else {
                     throw reader.error(item, "a database entry has no 'name:'; write `{name: DB, source: SOURCE}` or just the database name")

@@ -3,11 +3,6 @@ import Yams
 
 /// Builds a `StackConfig` from a composed YAML tree, one section at a time.
 struct ConfigParser {
-    static let topKeys = ["repository", "password_file", "postgres", "volumes", "retention", "prune_every",
-                          "status_file", "metrics_file", "hooks", "maintenance", "drill_day", "offsite",
-                          "s3_access_key_file", "s3_secret_key_file"]
-    static let volumeKeys = ["path", "exclude", "sqlite", "one_file_system"]
-
     let file: String
     let reader: YAMLReader
     let baseFolder: String
@@ -23,45 +18,45 @@ struct ConfigParser {
         var config = StackConfig(file: file)
         guard let root = try reader.compose(yaml), !reader.isNull(root) else { return config }
         let mapping = try reader.mapping(root, "the top level")
-        for entry in try reader.entries(mapping, allowed: Self.topKeys, context: "the top level") {
-            let value = entry.value
-            if let line = entry.keyNode.mark?.line { config.lines[entry.key] = line }
+        for entry in try reader.entries(mapping, allowed: ConfigKeys.Top.allCases, context: "the top level") {
+            let value = entry.value, key = entry.key.rawValue
+            if let line = entry.keyNode.mark?.line { config.lines[entry.key.rawValue] = line }
             switch entry.key {
-            case "repository":
-                config.repository = try reader.string(value, entry.key).map(resolveLocation)
-            case "password_file":
-                config.passwordFile = try path(value, entry.key)
-            case "postgres":
+            case .repository:
+                config.repository = try reader.string(value, key).map(resolveLocation)
+            case .passwordFile:
+                config.passwordFile = try path(value, key)
+            case .postgres:
                 config.servers = try servers(value, lines: &config.lines, listForm: &config.serverListForm)
-            case "volumes":
+            case .volumes:
                 config.volumes = try volumes(value, lines: &config.lines)
-            case "retention":
+            case .retention:
                 (config.retention, config.retentionFile) = try retention(value, keyNode: entry.keyNode)
-            case "prune_every":
-                config.pruneEvery = try reader.interval(value, entry.key)
+            case .pruneEvery:
+                config.pruneEvery = try reader.interval(value, key)
                 if config.pruneEvery == 0 {
                     throw reader.error(value, "'prune_every' must be longer than 0; leave it out to never prune from `run`")
                 }
-            case "drill_day":
-                let day = try reader.string(value, entry.key)?.lowercased()
+            case .drillDay:
+                let day = try reader.string(value, key)?.lowercased()
                 let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
                 guard let day, day == "never" || days.contains(day) else {
                     throw reader.error(value, "'drill_day' must be a weekday (e.g. sunday) or never")
                 }
                 config.drillWeekday = days.firstIndex(of: day).map { $0 + 1 }
-            case "status_file":
-                config.statusFile = try path(value, entry.key)
-            case "metrics_file":
-                config.metricsFile = try path(value, entry.key)
-            case "hooks":
+            case .statusFile:
+                config.statusFile = try path(value, key)
+            case .metricsFile:
+                config.metricsFile = try path(value, key)
+            case .hooks:
                 config.hooks = try hooks(value)
-            case "offsite":
+            case .offsite:
                 config.offsite = try offsite(value, keyNode: entry.keyNode, lines: &config.lines)
-            case "s3_access_key_file":
-                config.s3AccessKeyFile = try path(value, entry.key)
-            case "s3_secret_key_file":
-                config.s3SecretKeyFile = try path(value, entry.key)
-            default:
+            case .s3AccessKeyFile:
+                config.s3AccessKeyFile = try path(value, key)
+            case .s3SecretKeyFile:
+                config.s3SecretKeyFile = try path(value, key)
+            case .maintenance:
                 config.maintenance = try maintenance(value)
             }
         }
@@ -114,13 +109,13 @@ struct ConfigParser {
             let context = "volume '\(name)'"
             let fields = try reader.mapping(value, context)
             var volume = VolumeSettings(name: name, path: "")
-            for entry in try reader.entries(fields, allowed: Self.volumeKeys, context: context) {
-                if let line = entry.keyNode.mark?.line { lines["volumes.\(name).\(entry.key)"] = line }
+            for entry in try reader.entries(fields, allowed: ConfigKeys.Volume.allCases, context: context) {
+                if let line = entry.keyNode.mark?.line { lines["volumes.\(name).\(entry.key.rawValue)"] = line }
                 switch entry.key {
-                case "path": volume.path = try path(entry.value, "path") ?? ""
-                case "exclude": volume.exclude = try reader.strings(entry.value, "exclude")
-                case "sqlite": volume.sqlite = try reader.strings(entry.value, "sqlite")
-                default: volume.oneFileSystem = try reader.bool(entry.value, entry.key) ?? false
+                case .path: volume.path = try path(entry.value, "path") ?? ""
+                case .exclude: volume.exclude = try reader.strings(entry.value, "exclude")
+                case .sqlite: volume.sqlite = try reader.strings(entry.value, "sqlite")
+                case .oneFileSystem: volume.oneFileSystem = try reader.bool(entry.value, entry.key.rawValue) ?? false
                 }
             }
             guard !volume.path.isEmpty else {
@@ -163,13 +158,16 @@ struct ConfigParser {
         var hooks = HookSettings()
         if reader.isNull(node) { return hooks }
         let mapping = try reader.mapping(node, "'hooks'")
-        for entry in try reader.entries(mapping, allowed: ["healthcheck_url"], context: "'hooks'") {
-            guard let text = try reader.string(entry.value, entry.key) else { continue }
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
-                  scheme == "http" || scheme == "https", url.host != nil else {
-                throw reader.error(entry.value, "'healthcheck_url' must be an http(s) URL such as https://hc-ping.com/UUID")
+        for entry in try reader.entries(mapping, allowed: ConfigKeys.Hooks.allCases, context: "'hooks'") {
+            guard let text = try reader.string(entry.value, entry.key.rawValue) else { continue }
+            switch entry.key {
+            case .healthcheckURL:
+                guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+                      scheme == "http" || scheme == "https", url.host != nil else {
+                    throw reader.error(entry.value, "'healthcheck_url' must be an http(s) URL such as https://hc-ping.com/UUID")
+                }
+                hooks.healthcheckURL = url
             }
-            hooks.healthcheckURL = url
         }
         return hooks
     }
@@ -178,18 +176,17 @@ struct ConfigParser {
         var settings = MaintenanceSettings()
         if reader.isNull(node) { return settings }
         let mapping = try reader.mapping(node, "'maintenance'")
-        let keys = ["analyze", "vacuum", "reindex_invalid", "check"]
-        for entry in try reader.entries(mapping, allowed: keys, context: "'maintenance'") {
-            guard let text = try reader.string(entry.value, entry.key) else { continue }
+        for entry in try reader.entries(mapping, allowed: ConfigKeys.Maintenance.allCases, context: "'maintenance'") {
+            guard let text = try reader.string(entry.value, entry.key.rawValue) else { continue }
             guard let schedule = MaintenanceSchedule(rawValue: text.lowercased()) else {
                 let choices = MaintenanceSchedule.allCases.map(\.rawValue).joined(separator: ", ")
-                throw reader.error(entry.value, "'\(entry.key)' must be one of \(choices), not '\(text)'")
+                throw reader.error(entry.value, "'\(entry.key.rawValue)' must be one of \(choices), not '\(text)'")
             }
             switch entry.key {
-            case "analyze": settings.analyze = schedule
-            case "vacuum": settings.vacuum = schedule
-            case "reindex_invalid": settings.reindexInvalid = schedule
-            default: settings.check = schedule
+            case .analyze: settings.analyze = schedule
+            case .vacuum: settings.vacuum = schedule
+            case .reindexInvalid: settings.reindexInvalid = schedule
+            case .check: settings.check = schedule
             }
         }
         return settings

@@ -13,7 +13,7 @@ import Foundation
 ///   retention: {keep_daily: 7, keep_weekly: 8, keep_monthly: 24}
 /// ```
 public struct OffsiteSettings: Sendable {
-    public static let keys = ["repository", "password_file", "retention", "s3_access_key_file", "s3_secret_key_file"]
+    public static let keys = ConfigKeys.Offsite.allCases.map(\.rawValue)
 
     public var repository: String
     public var passwordFile: String?
@@ -41,14 +41,15 @@ extension ConfigParser {
         let mapping = try reader.mapping(node, "'offsite'")
         var repository: String?
         var settings = OffsiteSettings(repository: "")
-        for entry in try reader.entries(mapping, allowed: OffsiteSettings.keys, context: "'offsite'") {
-            if let line = entry.keyNode.mark?.line { lines["offsite.\(entry.key)"] = line }
+        for entry in try reader.entries(mapping, allowed: ConfigKeys.Offsite.allCases, context: "'offsite'") {
+            let key = entry.key.rawValue
+            if let line = entry.keyNode.mark?.line { lines["offsite.\(key)"] = line }
             switch entry.key {
-            case "repository": repository = try reader.string(entry.value, entry.key).map(resolveLocation)
-            case "password_file": settings.passwordFile = try path(entry.value, entry.key)
-            case "retention": settings.retention = try retention(entry.value, keyNode: entry.keyNode).0
-            case "s3_access_key_file": settings.s3AccessKeyFile = try path(entry.value, entry.key)
-            default: settings.s3SecretKeyFile = try path(entry.value, entry.key)
+            case .repository: repository = try reader.string(entry.value, key).map(resolveLocation)
+            case .passwordFile: settings.passwordFile = try path(entry.value, key)
+            case .retention: settings.retention = try retention(entry.value, keyNode: entry.keyNode).0
+            case .s3AccessKeyFile: settings.s3AccessKeyFile = try path(entry.value, key)
+            case .s3SecretKeyFile: settings.s3SecretKeyFile = try path(entry.value, key)
             }
         }
         guard let repository, !repository.isEmpty else {

@@ -68,6 +68,16 @@ struct YAMLReader {
         return result
     }
 
+    /// `entries(_:allowed:context:)` over a section's key enum (`ConfigKeys`).
+    func entries<Key: RawRepresentable & CaseIterable>(_ mapping: YAMLNode.Mapping, allowed: [Key] = Array(Key.allCases),
+                                                       context: String) throws -> [(key: Key, keyNode: YAMLNode, value: YAMLNode)]
+    where Key.RawValue == String {
+        try entries(mapping, allowed: allowed.map(\.rawValue), context: context).map { entry in
+            // `entries` let only the enum's raw values through.
+            (Key(rawValue: entry.key)!, entry.keyNode, entry.value)
+        }
+    }
+
     func keyText(_ node: YAMLNode, _ context: String) throws -> String {
         guard case let .scalar(scalar) = node, !scalar.string.isEmpty else {
             throw error(node, "keys under \(context) must be plain names")

@@ -6,12 +6,12 @@ extension Repository {
     /// is created by `initialize` itself. Throws when the location already
     /// holds a repository or any other repository file.
     public static func prepareEmptyLocation(_ backend: Backend) throws {
-        if backend is LocalBackend { return }
+        // `initialize` creates such a location and refuses a non-empty one itself.
+        if backend.createsRepositoryLayout { return }
         do {
             _ = try backend.list(.config)
         } catch let error as BackendError where error.code == .notFound {
-            guard let s3 = backend as? S3Backend else { throw error }
-            try s3.createBucket()
+            try backend.createMissingLocation(after: error)
         }
         if try backend.exists(Handle(.config, "config")) {
             throw RepositoryError(.notEmpty, "\(backend.location) already holds a repository; give an empty or new location, or use it with --repo")
@@ -33,9 +33,8 @@ extension Repository {
         guard !passphrase.isEmpty else {
             throw RepositoryError(.invalidArgument, "the repository passphrase is empty; give a non-empty passphrase")
         }
-        if let local = backend as? LocalBackend {
-            try local.createEmptyRoot()
-            try local.createLayout()
+        if backend.createsRepositoryLayout {
+            try backend.createRepositoryLayout()
         } else {
             for kind in FileKind.allCases where !(try backend.list(kind)).isEmpty {
                 throw RepositoryError(.notEmpty, "\(backend.location) is not empty; give an empty or new location for the repository")

@@ -17,7 +17,7 @@ extension Repository {
     public static let leftoverTempAge: TimeInterval = 86_400
 
     /// Removes lock files of dead processes on this host and temp files older
-    /// than a day (`LocalBackend` only: S3 uploads leave no temp objects);
+    /// than a day (`Backend.temporaryFiles`: S3 uploads leave no temp objects);
     /// `dryRun` only counts them. The caller holds the exclusive lock, so no
     /// live process of this host can be mistaken for a dead one mid-write.
     /// Lock files of other hosts stay: their processes cannot be checked from here.
@@ -34,9 +34,8 @@ extension Repository {
             }
             removed.locks += 1
         }
-        guard let local = backend as? LocalBackend else { return removed }
-        for file in try local.temporaryFiles() where now.timeIntervalSince(file.modified) > Self.leftoverTempAge {
-            if !dryRun { try local.removeTemporaryFile(file) }
+        for file in try backend.temporaryFiles() where now.timeIntervalSince(file.modified) > Self.leftoverTempAge {
+            if !dryRun { try backend.removeTemporaryFile(file) }
             removed.tempFiles += 1
             removed.tempBytes += file.size
         }

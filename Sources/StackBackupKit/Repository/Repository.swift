@@ -78,9 +78,8 @@ public final class Repository: BlobStore, @unchecked Sendable {
         guard !passphrase.isEmpty else {
             throw RepositoryError(.invalidArgument, "the repository passphrase is empty; give a non-empty passphrase")
         }
-        if let local = backend as? LocalBackend {
-            try local.createEmptyRoot()
-            try local.createLayout()
+        if backend.createsRepositoryLayout {
+            try backend.createRepositoryLayout()
         } else {
             for kind in FileKind.allCases where !(try backend.list(kind)).isEmpty {
                 throw RepositoryError(.notEmpty, "\(backend.location) is not empty; give an empty or new location for the repository")

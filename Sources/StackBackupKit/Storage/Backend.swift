@@ -30,6 +30,23 @@ public protocol Backend: Sendable {
     /// served best by about one reader per core; an object store hides its
     /// per-request latency behind more.
     var preferredConcurrency: Int { get }
+
+    // What `Repository` needs of a location beyond its files, so it never names a
+    // concrete backend; defaults (Backend+Location.swift) fit a flat object store.
+
+    /// True when `createRepositoryLayout()` makes the location and itself refuses one
+    /// that holds anything (a folder); otherwise `Repository` lists every kind to check.
+    var createsRepositoryLayout: Bool { get }
+    /// Creates the location and layout for a new repository (LocalBackend: the folder and
+    /// its 256 pack folders, refusing a non-empty folder). Default: nothing to create.
+    func createRepositoryLayout() throws
+    /// Creates a location that a listing found missing (`missing`, a `.notFound`): S3 creates
+    /// the bucket. Default: rethrows `missing`.
+    func createMissingLocation(after missing: BackendError) throws
+    /// Files interrupted saves left behind (LocalBackend's temp files). Default: none.
+    func temporaryFiles() throws -> [TemporaryFile]
+    /// Removes one file `temporaryFiles()` listed; one already gone is not an error.
+    func removeTemporaryFile(_ file: TemporaryFile) throws
 }
 
 extension Backend {

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+internal import SystemPackage
 
 /// A repository in a local folder. Files are written to a temporary name in
 /// their folder, fsynced, renamed into place, then the folder is fsynced.
@@ -24,6 +25,14 @@ public final class LocalBackend: Backend, @unchecked Sendable {
         if !(try entries(of: root)).isEmpty {
             throw RepositoryError(.notEmpty, "\(root) is not empty; give an empty or new folder for the repository")
         }
+    }
+
+    public var createsRepositoryLayout: Bool { true }
+
+    /// The folder, refused unless empty, and its layout.
+    public func createRepositoryLayout() throws {
+        try createEmptyRoot()
+        try createLayout()
     }
 
     /// Creates the folder layout (including the 256 pack folders).
@@ -57,16 +66,11 @@ public final class LocalBackend: Backend, @unchecked Sendable {
             if !ok { unlink(temp) }
         }
         do {
-            try bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw error(for: temp)
-                    }
-                    offset += n
-                }
+            do {
+                // Retries EINTR and short writes.
+                _ = try FileDescriptor(rawValue: fd).writeAll(bytes)
+            } catch let failure as Errno {
+                throw error(for: temp, errno: failure.rawValue)
             }
             guard fsync(fd) == 0 else { throw error(for: temp) }
         } catch {
@@ -137,13 +141,6 @@ public final class LocalBackend: Backend, @unchecked Sendable {
     /// partial (a partial pack is just such a file). Listings skip it.
     public static let temporaryPrefix = ".tmp-"
 
-    /// A temp file in the repository's folders.
-    public struct TemporaryFile: Sendable {
-        public var path: String
-        public var size: Int64
-        public var modified: Date
-    }
-
     /// Every temp file in the repository's folders (root, keys, index,
     /// snapshots, locks, data/xx).
     public func temporaryFiles() throws -> [TemporaryFile] {
@@ -204,12 +201,15 @@ public final class LocalBackend: Backend, @unchecked Sendable {
         }
         var out = [UInt8](repeating: 0, count: length)
         var done = 0
+        let file = FileDescriptor(rawValue: fd)
         try out.withUnsafeMutableBytes { buffer in
             while done < length {
-                let n = pread(fd, buffer.baseAddress! + done, length - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw error(for: path)
+                let n: Int
+                do {
+                    // pread; retries EINTR.
+                    n = try file.read(fromAbsoluteOffset: Int64(offset + done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                } catch let failure as Errno {
+                    throw error(for: path, errno: failure.rawValue)
                 }
                 if n == 0 {
                     throw BackendError(.shortRead, path: path, reason: "wanted \(length) bytes at offset \(offset), got \(done)")
@@ -231,8 +231,7 @@ public final class LocalBackend: Backend, @unchecked Sendable {
         if fsync(fd) != 0 && errno != EINVAL { throw error(for: folder) }
     }
 
-    private func error(for path: String) -> BackendError {
-        let code = errno
+    private func error(for path: String, errno code: Int32 = errno) -> BackendError {
         let reason = String(cString: strerror(code))
         switch code {
         case ENOENT, ENOTDIR: return BackendError(.notFound, path: path, reason: reason)

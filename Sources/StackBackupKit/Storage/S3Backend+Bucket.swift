@@ -3,6 +3,11 @@ import Foundation
 extension S3Backend {
     /// Creates the bucket (for `init` on a fresh store, and tests). A bucket
     /// that already exists and belongs to these credentials is fine.
+    /// The bucket did not exist: create it (`Repository.prepareEmptyLocation`).
+    public func createMissingLocation(after missing: BackendError) throws {
+        try createBucket()
+    }
+
     public func createBucket() throws {
         var body: ArraySlice<UInt8>? = nil
         if options.region != "us-east-1" {

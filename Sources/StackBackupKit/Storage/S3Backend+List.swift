@@ -16,14 +16,24 @@ extension S3Backend {
             if let token { query.append(("continuation-token", token)) }
             let response = try execute(S3Request(method: "GET", key: nil, query: query), object: object).response
             guard response.status == 200 else { throw error(for: response, object: object) }
-            for entry in S3XML.elements("Contents", in: response.body[...]) {
-                guard let key = S3XML.value("Key", in: entry), let size = S3XML.value("Size", in: entry).flatMap(Int.init) else {
+            // A page that does not parse is an error: read as empty, it would hide every file.
+            let page: S3XML
+            do {
+                page = try S3XML.parse(response.body[...])
+            } catch {
+                throw BackendError(.io, path: object, reason: "S3 at \(s3.host) sent a list page that cannot be read: \(error)")
+            }
+            guard page.name == "ListBucketResult" else {
+                throw BackendError(.io, path: object, reason: "S3 at \(s3.host) answered a listing with <\(page.name)>, not <ListBucketResult>")
+            }
+            for entry in page.children("Contents") {
+                guard let key = entry.child("Key")?.text, let size = entry.child("Size").flatMap({ Int($0.text) }) else {
                     throw BackendError(.io, path: object, reason: "S3 at \(s3.host) sent a list entry without key or size")
                 }
                 out.append(ListedObject(key: key, size: size))
             }
-            let truncated = S3XML.value("IsTruncated", in: response.body[...]) == "true"
-            let next = S3XML.value("NextContinuationToken", in: response.body[...])
+            let truncated = page.child("IsTruncated")?.text == "true"
+            let next = page.child("NextContinuationToken")?.text
             if truncated {
                 guard let next, !next.isEmpty, next != token else {
                     throw BackendError(.io, path: object, reason: "S3 at \(s3.host) sent a truncated list without a continuation token")

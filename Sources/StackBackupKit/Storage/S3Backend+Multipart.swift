@@ -53,7 +53,7 @@ extension S3Backend {
         switch response.status {
         case 200:
             // S3 may answer 200 and then report a failure in the body.
-            if S3XML.value("Code", in: response.body[...]) != nil, S3XML.elements("Error", in: response.body[...]).count > 0 {
+            if let body = try? S3XML.parse(response.body[...]), body.first("Error") != nil, body.first("Code") != nil {
                 throw error(for: S3HTTPResponse(status: 500, headers: [:], body: response.body), object: object)
             }
         case 404 where attempts > 1:

@@ -20,6 +20,11 @@ struct S3Request {
     }
 }
 
+/// One attempt's failure that another attempt may cure (5xx, 429, a dropped connection).
+private struct S3RetryableFailure: Error {
+    let reason: String
+}
+
 extension S3Backend {
     /// Sends `request`, retrying 5xx, 429, S3's `RequestTimeout` and transport
     /// failures per `options.retry`. Returns the first other answer and the
@@ -31,26 +36,25 @@ extension S3Backend {
             request.payloadHash = request.body.map { body in body.withUnsafeBytes { SHA256.hash($0).hex } }
                 ?? S3Signer.emptyPayloadHash
         }
-        var attempt = 0
-        while true {
-            let failure: String
-            do {
-                let response = try sendOnce(request)
-                if !Self.isRetryable(response) { return (response, attempt + 1) }
-                let code = S3XML.value("Code", in: response.body[...]).map { " \($0)" } ?? ""
-                failure = "S3 at \(s3.host) answered \(response.status)\(code)"
-            } catch let error as S3TransportError {
-                guard error.isRetryable else {
-                    throw BackendError(.io, path: object, reason: "S3 at \(s3.endpoint) could not be used: \(error.reason)")
+        var attempts = 0
+        do {
+            let response = try options.retry.run(isRetryable: { $0 is S3RetryableFailure }) { attempt -> S3HTTPResponse in
+                attempts = attempt + 1
+                do {
+                    let response = try sendOnce(request)
+                    if !Self.isRetryable(response) { return response }
+                    let code = S3XML.value("Code", in: response.body[...]).map { " \($0)" } ?? ""
+                    throw S3RetryableFailure(reason: "S3 at \(s3.host) answered \(response.status)\(code)")
+                } catch let error as S3TransportError {
+                    guard error.isRetryable else {
+                        throw BackendError(.io, path: object, reason: "S3 at \(s3.endpoint) could not be used: \(error.reason)")
+                    }
+                    throw S3RetryableFailure(reason: "no answer from S3 at \(s3.endpoint): \(error.reason)")
                 }
-                failure = "no answer from S3 at \(s3.endpoint): \(error.reason)"
             }
-            guard attempt < options.retry.maxRetries else {
-                let tries = attempt + 1
-                throw BackendError(.io, path: object, reason: "\(failure) (\(tries) attempt\(tries == 1 ? "" : "s")); try again later")
-            }
-            Thread.sleep(forTimeInterval: options.retry.delay(beforeRetry: attempt))
-            attempt += 1
+            return (response, attempts)
+        } catch let failure as S3RetryableFailure {
+            throw BackendError(.io, path: object, reason: "\(failure.reason) (\(attempts) attempt\(attempts == 1 ? "" : "s")); try again later")
         }
     }
 

@@ -1,93 +1,52 @@
-/// The little XML S3 answers with (list pages, errors, multipart ids), read
-/// without a general XML parser: elements of interest are leaf elements whose
-/// names do not nest in themselves. Garbage gives empty results, never a crash.
-enum S3XML {
-    /// The text of every `<tag>…</tag>` in `bytes`, entities decoded.
-    static func values(_ tag: String, in bytes: ArraySlice<UInt8>) -> [String] {
-        elements(tag, in: bytes).map { decode($0) }
-    }
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
-    static func value(_ tag: String, in bytes: ArraySlice<UInt8>) -> String? {
-        elements(tag, in: bytes).first.map { decode($0) }
-    }
+/// The XML S3 answers with (list pages, errors, multipart ids), read with
+/// Foundation's `XMLParser` into a small element tree, so CDATA, comments, the
+/// XML declaration, namespace prefixes (`<s3:Key>`) and entities all read as
+/// S3 meant them. Names are compared without their prefix. A document that does
+/// not parse is an error (`parse`), never an empty tree.
+struct S3XML: Sendable, Equatable {
+    /// The element's name without a namespace prefix.
+    var name: String
+    /// The character data directly inside (text and CDATA), unaltered.
+    var text: String
+    var children: [S3XML]
 
-    /// The raw contents of every `<tag>…</tag>` (also `<tag attr="…">`).
-    static func elements(_ tag: String, in bytes: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
-        let open = Array("<\(tag)".utf8)
-        let close = Array("</\(tag)>".utf8)
-        var out: [ArraySlice<UInt8>] = []
-        var i = bytes.startIndex
-        while let start = find(open, in: bytes, from: i) {
-            var j = start + open.count
-            guard j < bytes.endIndex else { break }
-            // `<Keyx>` is another element: the name must end here.
-            let next = bytes[j]
-            guard next == UInt8(ascii: ">") || next == UInt8(ascii: " ") || next == UInt8(ascii: "/") else {
-                i = j
-                continue
-            }
-            guard let gt = bytes[j...].firstIndex(of: UInt8(ascii: ">")) else { break }
-            if bytes[gt - 1] == UInt8(ascii: "/") { // <tag/>: empty element
-                out.append(bytes[gt + 1..<gt + 1])
-                i = gt + 1
-                continue
-            }
-            j = gt + 1
-            guard let end = find(close, in: bytes, from: j) else { break }
-            out.append(bytes[j..<end])
-            i = end + close.count
-        }
-        return out
-    }
+    /// The first child element named `name`.
+    func child(_ name: String) -> S3XML? { children.first { $0.name == name } }
 
-    private static func find(_ needle: [UInt8], in bytes: ArraySlice<UInt8>, from: Int) -> Int? {
-        guard let first = needle.first, needle.count <= bytes.endIndex - from else { return nil }
-        var i = from
-        let last = bytes.endIndex - needle.count
-        while i <= last {
-            if bytes[i] == first {
-                var k = 1
-                while k < needle.count && bytes[i + k] == needle[k] { k += 1 }
-                if k == needle.count { return i }
-            }
-            i += 1
+    func children(_ name: String) -> [S3XML] { children.filter { $0.name == name } }
+
+    /// The first element named `name` at any depth (this one included), depth first.
+    func first(_ name: String) -> S3XML? {
+        if self.name == name { return self }
+        for child in children {
+            if let found = child.first(name) { return found }
         }
         return nil
     }
 
-    /// Decodes the five named entities and numeric references.
-    static func decode(_ raw: ArraySlice<UInt8>) -> String {
-        guard raw.contains(UInt8(ascii: "&")) else { return String(decoding: raw, as: UTF8.self) }
-        let text = String(decoding: raw, as: UTF8.self)
-        var out = ""
-        var rest = Substring(text)
-        while let amp = rest.firstIndex(of: "&") {
-            out += rest[..<amp]
-            guard let semi = rest[amp...].firstIndex(of: ";"), rest.distance(from: amp, to: semi) <= 10 else {
-                out += "&"
-                rest = rest[rest.index(after: amp)...]
-                continue
-            }
-            let name = rest[rest.index(after: amp)..<semi]
-            switch name {
-            case "amp": out += "&"
-            case "lt": out += "<"
-            case "gt": out += ">"
-            case "quot": out += "\""
-            case "apos": out += "'"
-            default:
-                var scalar: Unicode.Scalar?
-                if name.hasPrefix("#x") || name.hasPrefix("#X") {
-                    scalar = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init)
-                } else if name.hasPrefix("#") {
-                    scalar = UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init)
-                }
-                if let scalar { out.unicodeScalars.append(scalar) } else { out += "&\(name);" }
-            }
-            rest = rest[rest.index(after: semi)...]
+    /// The root element of `bytes`; throws `S3XMLError` when they are not well-formed XML.
+    static func parse(_ bytes: ArraySlice<UInt8>) throws -> S3XML {
+        let builder = TreeBuilder()
+        let parser = XMLParser(data: Data(bytes))
+        parser.shouldProcessNamespaces = false
+        parser.shouldResolveExternalEntities = false
+        parser.delegate = builder
+        guard parser.parse(), let root = builder.root else {
+            let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "no root element"
+            throw S3XMLError(reason: "line \(parser.lineNumber): \(reason)")
         }
-        out += rest
-        return out
+        return root
+    }
+
+    /// The text of the first element named `tag` in `bytes`, or nil when there is
+    /// none or the bytes are not XML (an error answer with an empty or HTML body).
+    static func value(_ tag: String, in bytes: ArraySlice<UInt8>) -> String? {
+        (try? parse(bytes))?.first(tag)?.text
     }
 
     /// Escapes text for an XML element body.
@@ -103,5 +62,38 @@ enum S3XML {
             }
         }
         return out
+    }
+}
+
+/// An S3 answer that is not well-formed XML.
+struct S3XMLError: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "the answer is not well-formed XML (\(reason))" }
+}
+
+/// Collects `XMLParser` events into `S3XML` elements; one parse, one thread.
+private final class TreeBuilder: NSObject, XMLParserDelegate {
+    private var stack: [S3XML] = []
+    private(set) var root: S3XML?
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName: String?, attributes: [String: String] = [:]) {
+        let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
+        stack.append(S3XML(name: local, text: "", children: []))
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        guard let element = stack.popLast() else { return }
+        if stack.isEmpty { root = element } else { stack[stack.count - 1].children.append(element) }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        guard !stack.isEmpty else { return }
+        stack[stack.count - 1].text += string
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+        guard !stack.isEmpty else { return }
+        stack[stack.count - 1].text += String(decoding: CDATABlock, as: UTF8.self)
     }
 }

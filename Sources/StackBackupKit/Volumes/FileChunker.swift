@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+internal import SystemPackage
 
 /// The result of chunking one file into the store.
 struct ChunkedFile {
@@ -167,11 +168,11 @@ final class FileChunker {
 
     private func readSome(fd: Int32, into offset: Int, path: [UInt8]) throws -> Int {
         let want = min(FileChunker.readSize, buffer.count - offset)
-        while true {
-            let n = read(fd, buffer.baseAddress! + offset, want)
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw VolumeError.system("read", path: path, errno: errno)
+        do {
+            // Retries EINTR.
+            return try FileDescriptor(rawValue: fd).read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + want]))
+        } catch let error as Errno {
+            throw VolumeError.system("read", path: path, errno: error.rawValue)
         }
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+internal import SystemPackage
 
 /// Writes entries under the restore target and sets their metadata. Every
 /// entry is created by name in its folder's descriptor (`RestoreDirectories`),
@@ -176,16 +177,11 @@ final class RestoreWriter: @unchecked Sendable {
     // MARK: Helpers
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8], path: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw VolumeError.system("write", path: path, errno: errno)
-                }
-                offset += n
-            }
+        do {
+            // Retries EINTR and short writes.
+            _ = try FileDescriptor(rawValue: fd).writeAll(bytes)
+        } catch let error as Errno {
+            throw VolumeError.system("write", path: path, errno: error.rawValue)
         }
     }
 

@@ -17,9 +17,4 @@ struct BackendContractTests {
         try backend.createLayout()
         try BackendContract.run(check, on: backend)
     }
-
-    @Test(arguments: BackendContract.Check.allCases)
-    func retryingDecoratorKeepsTheContract(_ check: BackendContract.Check) throws {
-        try BackendContract.run(check, on: RetryingBackend(MemoryBackend(), policy: RetryPolicy(maxRetries: 2, baseDelay: 0)))
-    }
 }
