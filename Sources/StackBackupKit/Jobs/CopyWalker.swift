@@ -9,10 +9,18 @@ import Foundation
 /// snapshot with its earlier copy (`hint`), whose structure is identical.
 /// A tree is never skipped just because the target has its id: only an
 /// earlier, finished copy (the hint) or this run proves its subtree complete.
-final class CopyWalker: @unchecked Sendable {
+/// Walker state is confined to the calling thread; what the blob workers share is `ledger`.
+final class CopyWalker {
     struct Key: Hashable {
         let type: BlobType
         let id: ObjectID
+    }
+
+    /// The id map and counters, written by the transfer threads.
+    private struct Ledger {
+        var map: [Key: ObjectID] = [:]
+        var blobsCopied = 0
+        var bytesCopied: Int64 = 0
     }
 
     let source: Repository
@@ -23,11 +31,11 @@ final class CopyWalker: @unchecked Sendable {
     let flushEvery: Int64
     var report: ((Int, Int64) -> Void)?
 
-    private let lock = NSLock()
-    private var map: [Key: ObjectID] = [:]
-    private(set) var blobsCopied = 0
-    private(set) var bytesCopied: Int64 = 0
+    private let ledger = Locked(Ledger())
     private var flushedAt: Int64
+
+    var blobsCopied: Int { ledger.withLock { $0.blobsCopied } }
+    var bytesCopied: Int64 { ledger.withLock { $0.bytesCopied } }
 
     init(source: Repository, target: Repository, parallelism: Int, flushEvery: Int64) {
         self.source = source
@@ -63,19 +71,19 @@ final class CopyWalker: @unchecked Sendable {
 
     private func mapped(_ type: BlobType, _ id: ObjectID) -> ObjectID? {
         if shared, type == .data { return target.hasBlob(.data, id: id) ? id : nil }
-        guard let known = lock.withLock({ map[Key(type: type, id: id)] }), target.hasBlob(type, id: known) else { return nil }
+        guard let known = ledger.withLock({ $0.map[Key(type: type, id: id)] }), target.hasBlob(type, id: known) else { return nil }
         return known
     }
 
     private func learn(_ type: BlobType, _ source: ObjectID, _ target: ObjectID) {
-        lock.withLock { map[Key(type: type, id: source)] = target }
+        ledger.withLock { $0.map[Key(type: type, id: source)] = target }
     }
 
     /// Zips two equally long id lists from a snapshot and its copy.
     private func learn(_ type: BlobType, zip sources: [ObjectID], _ targets: [ObjectID]) {
         guard sources.count == targets.count else { return }
-        lock.withLock {
-            for (s, t) in zip(sources, targets) { map[Key(type: type, id: s)] = t }
+        ledger.withLock { ledger in
+            for (s, t) in zip(sources, targets) { ledger.map[Key(type: type, id: s)] = t }
         }
     }
 
@@ -188,52 +196,24 @@ final class CopyWalker: @unchecked Sendable {
     /// `parallelism` threads; the first error stops the rest and is thrown.
     func copyBlobs(_ type: BlobType, _ ids: [ObjectID]) throws {
         guard !ids.isEmpty else { return }
-        let state = NSLock()
-        var next = 0
-        var failure: Error?
-        let work = {
-            while true {
-                let index: Int? = state.withLock {
-                    guard failure == nil, next < ids.count else { return nil }
-                    defer { next += 1 }
-                    return next
-                }
-                guard let index else { return }
-                let id = ids[index]
-                do {
-                    let plaintext = try self.source.loadBlob(type, id: id)
-                    let saved = try self.target.saveBlob(type, bytes: plaintext)
-                    if self.shared, saved.id != id {
-                        throw IntegrityError(object: "\(type) blob \(id.short)", problem: "gets a different id in \(self.target.backend.location) although the repositories share their id key")
-                    }
-                    self.learn(type, id, saved.id)
-                    self.lock.withLock {
-                        self.blobsCopied += 1
-                        self.bytesCopied += Int64(plaintext.count)
-                    }
-                } catch {
-                    state.withLock { if failure == nil { failure = error } }
-                }
+        // Captured by value: the workers share only Sendable state, never the walker.
+        let (source, target, shared, ledger) = (source, target, shared, ledger)
+        let pool = ThreadPool<ObjectID>(name: "stackbackup-copy", threads: min(parallelism, ids.count))
+        for id in ids { pool.submit(id) }
+        pool.start { id in
+            let plaintext = try source.loadBlob(type, id: id)
+            let saved = try target.saveBlob(type, bytes: plaintext)
+            if shared, saved.id != id {
+                throw IntegrityError(object: "\(type) blob \(id.short)", problem: "gets a different id in \(target.backend.location) although the repositories share their id key")
+            }
+            ledger.withLock {
+                $0.map[Key(type: type, id: id)] = saved.id
+                $0.blobsCopied += 1
+                $0.bytesCopied += Int64(plaintext.count)
             }
         }
-        let threads = min(parallelism, ids.count)
-        if threads == 1 {
-            work()
-        } else {
-            let group = DispatchGroup()
-            for _ in 0..<threads {
-                group.enter()
-                let thread = Thread {
-                    work()
-                    group.leave()
-                }
-                thread.stackSize = 1 << 20
-                thread.start()
-            }
-            group.wait()
-        }
-        if let failure { throw failure }
-        let (blobs, bytes) = lock.withLock { (blobsCopied, bytesCopied) }
+        try pool.join()
+        let (blobs, bytes) = ledger.withLock { ($0.blobsCopied, $0.bytesCopied) }
         report?(blobs, bytes)
         try flushIfDue()
     }

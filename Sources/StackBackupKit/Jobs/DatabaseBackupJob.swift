@@ -15,7 +15,7 @@ public enum DatabaseBackupJob {
     /// and writes no snapshot.
     public static func backup(database: String, settings: PostgresSettings, source: String? = nil, repository: Repository,
                               tags: [String] = [], time: Date? = nil,
-                              progress: ((DumpProgress) -> Void)? = nil) throws -> DatabaseBackupOutcome {
+                              progress: (@Sendable (DumpProgress) -> Void)? = nil) throws -> DatabaseBackupOutcome {
         let source = source ?? settings.source(of: database)
         return try stoppable(repository, what: "the dump of \(database)") {
             try dump(database: database, settings: settings, source: source, repository: repository, tags: tags,
@@ -24,7 +24,7 @@ public enum DatabaseBackupJob {
     }
 
     private static func dump(database: String, settings: PostgresSettings, source: String, repository: Repository,
-                             tags: [String], time: Date?, progress: ((DumpProgress) -> Void)?) throws -> DatabaseBackupOutcome {
+                             tags: [String], time: Date?, progress: (@Sendable (DumpProgress) -> Void)?) throws -> DatabaseBackupOutcome {
         let lock = try repository.lock(exclusive: false, command: "backup db \(database)")
         defer { try? lock.release() }
         let started = Date()

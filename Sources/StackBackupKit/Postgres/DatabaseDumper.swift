@@ -15,9 +15,9 @@ public final class DatabaseDumper {
     private let connection: PGConnectionConfig
     private let store: BlobStore
     private let options: DumpOptions
-    private let progress: ((DumpProgress) -> Void)?
+    private let progress: (@Sendable (DumpProgress) -> Void)?
 
-    public init(connection: PGConnectionConfig, store: BlobStore, options: DumpOptions, progress: ((DumpProgress) -> Void)? = nil) {
+    public init(connection: PGConnectionConfig, store: BlobStore, options: DumpOptions, progress: (@Sendable (DumpProgress) -> Void)? = nil) {
         self.connection = connection
         self.store = store
         self.options = options
@@ -73,9 +73,9 @@ public final class DatabaseDumper {
             for (part, sql) in statements.enumerated() { items.append(DumpWorkItem(table: index, part: part, sql: sql, size: share)) }
         }
         let names = tables.map(\.name.description)
-        let queue = DumpWorkQueue(items: items, partCounts: partCounts, names: names, database: database, progress: progress)
-        let workers = DumpWorkers(config: config, snapshot: snapshot, options: options, store: store, queue: queue, tableNames: names)
-        let join = workers.start(count: max(1, min(options.jobs, items.count)))
+        let results = DumpResults(partCounts: partCounts, names: names, database: database, progress: progress)
+        let workers = DumpWorkers(config: config, snapshot: snapshot, options: options, store: store, results: results, tableNames: names)
+        let pool = workers.start(count: max(1, min(options.jobs, items.count)), items: items)
 
         // 3. While the workers copy: schema, sequences, large objects, materialized views.
         var schemaStats = (bytes: Int64(0), added: Int64(0), blobs: 0)
@@ -105,16 +105,15 @@ public final class DatabaseDumper {
             let notNullNames = try NotNullNames.read(admin)
             if !notNullNames.isEmpty { manifest.notNullNames = notNullNames }
         } catch {
-            queue.fail(error)
-            join()
+            pool.fail(error)
+            try? pool.join()
             throw error
         }
-        join()
-        if let error = queue.firstError { throw error }
+        try pool.join()
         try admin.execute("COMMIT")
 
         // 4. The manifest.
-        let parts = queue.finishedParts()
+        let parts = results.finishedParts()
         manifest.tables = tables.enumerated().map { index, table in
             var entry = TableEntry(table: table.name, columns: table.columns.map(\.name), format: table.binary ? "binary" : "text",
                                    orderedBy: table.orderKey.map(\.name), parts: parts[index])
@@ -127,10 +126,10 @@ public final class DatabaseDumper {
         var stats = SnapshotStats()
         stats.tables = manifest.tables.count
         stats.rows = manifest.tables.reduce(0) { $0 + $1.rows }
-        stats.bytesRead = queue.bytes + schemaStats.bytes
+        stats.bytesRead = results.bytes + schemaStats.bytes
         stats.bytesTotal = stats.bytesRead
-        stats.bytesAdded = queue.bytesAdded + schemaStats.added + (saved.isNew ? Int64(saved.storedSize) : 0)
-        stats.blobsAdded = queue.blobsAdded + schemaStats.blobs + (saved.isNew ? 1 : 0)
+        stats.bytesAdded = results.bytesAdded + schemaStats.added + (saved.isNew ? Int64(saved.storedSize) : 0)
+        stats.blobsAdded = results.blobsAdded + schemaStats.blobs + (saved.isNew ? 1 : 0)
         stats.durationSeconds = Date().timeIntervalSince(started)
         return DumpResult(manifestID: saved.id, manifest: manifest, stats: stats, warnings: [])
     }

@@ -1,86 +1,65 @@
 import Foundation
+import Synchronization
 
-/// The table parts of one dump, shared by the worker threads: a queue
-/// (largest first), the finished parts, counters and the first error.
-/// All state is behind one lock.
-final class DumpWorkQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private let items: [DumpWorkItem]
-    private var next = 0
-    private var error: Error?
-    private var parts: [[TablePart?]]
-    private var partsLeft: [Int]
-    private(set) var tablesDone = 0
-    private(set) var rows: Int64 = 0
-    private(set) var bytes: Int64 = 0
-    private(set) var bytesAdded: Int64 = 0
-    private(set) var blobsAdded = 0
-    private let progress: ((DumpProgress) -> Void)?
+/// What the dump's workers produced: the finished parts, the counters and the
+/// progress reports, all behind one lock (so progress calls never overlap).
+final class DumpResults: Sendable {
+    private struct State {
+        var parts: [[TablePart?]]
+        var partsLeft: [Int]
+        var tablesDone: Int
+        var rows: Int64 = 0
+        var bytes: Int64 = 0
+        var bytesAdded: Int64 = 0
+        var blobsAdded = 0
+    }
+
+    private let state: Mutex<State>
+    private let progress: (@Sendable (DumpProgress) -> Void)?
     private let database: String
     private let names: [String]
 
-    init(items: [DumpWorkItem], partCounts: [Int], names: [String], database: String, progress: ((DumpProgress) -> Void)?) {
-        self.items = items.sorted { ($0.size, -$0.table, -$0.part) > ($1.size, -$1.table, -$1.part) }
-        parts = partCounts.map { Array(repeating: nil, count: $0) }
-        partsLeft = partCounts
-        tablesDone = partCounts.filter { $0 == 0 }.count
+    init(partCounts: [Int], names: [String], database: String, progress: (@Sendable (DumpProgress) -> Void)?) {
+        state = Mutex(State(parts: partCounts.map { Array(repeating: nil, count: $0) }, partsLeft: partCounts,
+                            tablesDone: partCounts.filter { $0 == 0 }.count))
         self.names = names
         self.database = database
         self.progress = progress
     }
 
-    /// The next part to copy, or nil when all are taken or the dump failed.
-    func take() -> DumpWorkItem? {
-        lock.lock(); defer { lock.unlock() }
-        guard error == nil, next < items.count else { return nil }
-        next += 1
-        return items[next - 1]
-    }
-
-    var failed: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return error != nil
-    }
-
-    /// Records the first failure; later ones are consequences.
-    func fail(_ failure: Error) {
-        lock.lock(); defer { lock.unlock() }
-        if error == nil { error = failure }
-    }
-
-    var firstError: Error? {
-        lock.lock(); defer { lock.unlock() }
-        return error
-    }
+    var bytes: Int64 { state.withLock { $0.bytes } }
+    var bytesAdded: Int64 { state.withLock { $0.bytesAdded } }
+    var blobsAdded: Int { state.withLock { $0.blobsAdded } }
 
     /// Streaming progress inside a part (bytes and rows since the last call).
     func advance(table: Int, bytes: Int64, rows: Int64) {
-        lock.lock(); defer { lock.unlock() }
-        self.bytes += bytes
-        self.rows += rows
-        report(table)
+        state.withLock { state in
+            state.bytes += bytes
+            state.rows += rows
+            report(table, state)
+        }
     }
 
     func finish(_ item: DumpWorkItem, part: TablePart, blobsAdded: Int, bytesAdded: Int64) {
-        lock.lock(); defer { lock.unlock() }
-        parts[item.table][item.part] = part
-        self.blobsAdded += blobsAdded
-        self.bytesAdded += bytesAdded
-        partsLeft[item.table] -= 1
-        if partsLeft[item.table] == 0 { tablesDone += 1 }
-        report(item.table)
+        state.withLock { state in
+            state.parts[item.table][item.part] = part
+            state.blobsAdded += blobsAdded
+            state.bytesAdded += bytesAdded
+            state.partsLeft[item.table] -= 1
+            if state.partsLeft[item.table] == 0 { state.tablesDone += 1 }
+            report(item.table, state)
+        }
     }
 
     /// Called with the lock held, so progress calls never overlap.
-    private func report(_ table: Int) {
-        progress?(DumpProgress(database: database, table: names[table], tablesDone: tablesDone,
-                               tablesTotal: parts.count, bytesDone: bytes, rowsDone: rows))
+    private func report(_ table: Int, _ state: State) {
+        progress?(DumpProgress(database: database, table: names[table], tablesDone: state.tablesDone,
+                               tablesTotal: state.parts.count, bytesDone: state.bytes, rowsDone: state.rows))
     }
 
     /// The parts of every table, once all workers have returned.
     func finishedParts() -> [[TablePart]] {
-        lock.lock(); defer { lock.unlock() }
-        return parts.map { $0.compactMap { $0 } }
+        state.withLock { $0.parts.map { $0.compactMap { $0 } } }
     }
 }
 
@@ -88,47 +67,40 @@ final class DumpWorkQueue: @unchecked Sendable {
 struct DumpCancelled: Error {}
 
 /// Copies table parts on worker connections that share the coordinator's snapshot.
-struct DumpWorkers {
+struct DumpWorkers: Sendable {
     let config: PGConnectionConfig
     let snapshot: String
     let options: DumpOptions
     let store: BlobStore
-    let queue: DumpWorkQueue
+    let results: DumpResults
     let tableNames: [String]
 
-    /// Starts `count` threads; the returned closure waits for all of them.
-    func start(count: Int) -> () -> Void {
-        let done = DispatchSemaphore(value: 0)
-        for index in 0..<count {
-            let thread = Thread { [self] in
-                run()
-                done.signal()
-            }
-            thread.name = "stackbackup-dump-\(index)"
-            thread.stackSize = 1 << 20
-            thread.start()
+    /// Starts `count` threads on `items` (largest first); `join()` the pool for the first error.
+    func start(count: Int, items: [DumpWorkItem]) -> ThreadPool<DumpWorkItem> {
+        let pool = ThreadPool<DumpWorkItem>(name: "stackbackup-dump", threads: count)
+        for item in items.sorted(by: { ($0.size, -$0.table, -$0.part) > ($1.size, -$1.table, -$1.part) }) {
+            pool.submit(item)
         }
-        return { for _ in 0..<count { done.wait() } }
+        pool.start { [self] _, next in try run(next, pool: pool) }
+        return pool
     }
 
-    private func run() {
+    private func run(_ next: () -> DumpWorkItem?, pool: ThreadPool<DumpWorkItem>) throws {
         do {
             let connection = try PGConnection.connect(config)
             try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try connection.execute("SET TRANSACTION SNAPSHOT \(connection.escapeLiteral(snapshot))")
             try connection.execute("SET lock_timeout = \(DatabaseDumper.milliseconds(options.lockTimeout)); SET row_security = off; SET statement_timeout = 0")
-            while let item = queue.take() {
-                try copy(item, on: connection)
+            while let item = next() {
+                try copy(item, on: connection, pool: pool)
             }
             try connection.execute("COMMIT")
         } catch is DumpCancelled {
             return
-        } catch {
-            queue.fail(error)
         }
     }
 
-    private func copy(_ item: DumpWorkItem, on connection: PGConnection) throws {
+    private func copy(_ item: DumpWorkItem, on connection: PGConnection, pool: ThreadPool<DumpWorkItem>) throws {
         let writer = DumpStreamWriter(store: store, parameters: options.chunker, gear: options.gear)
         var pendingBytes: Int64 = 0, pendingRows: Int64 = 0, reportedRows: Int64 = 0
         let rows: Int64
@@ -138,8 +110,8 @@ struct DumpWorkers {
                 pendingBytes += Int64(row.count)
                 pendingRows += 1
                 if pendingBytes >= 4 << 20 {
-                    if queue.failed { throw DumpCancelled() }
-                    queue.advance(table: item.table, bytes: pendingBytes, rows: pendingRows)
+                    if pool.isStopped { throw DumpCancelled() }
+                    results.advance(table: item.table, bytes: pendingBytes, rows: pendingRows)
                     reportedRows += pendingRows
                     pendingBytes = 0
                     pendingRows = 0
@@ -150,8 +122,8 @@ struct DumpWorkers {
         }
         let digest = try writer.finish()
         // The command tag counts rows (binary COPY also sends a trailer message).
-        queue.advance(table: item.table, bytes: pendingBytes, rows: max(0, rows - reportedRows))
-        queue.finish(item, part: TablePart(rows: rows, bytes: writer.bytes, chunks: writer.chunks, digest: digest),
-                     blobsAdded: writer.blobsAdded, bytesAdded: writer.bytesAdded)
+        results.advance(table: item.table, bytes: pendingBytes, rows: max(0, rows - reportedRows))
+        results.finish(item, part: TablePart(rows: rows, bytes: writer.bytes, chunks: writer.chunks, digest: digest),
+                       blobsAdded: writer.blobsAdded, bytesAdded: writer.bytesAdded)
     }
 }

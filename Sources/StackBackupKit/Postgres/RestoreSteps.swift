@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension DatabaseRestorer {
     // MARK: - SQL sections
@@ -126,8 +127,7 @@ extension DatabaseRestorer {
             for (index, part) in table.parts.enumerated() { jobs.append(PartJob(table: table, part: part, partIndex: index)) }
         }
         jobs.sort { $0.part.bytes > $1.part.bytes }
-        let totalsLock = NSLock()
-        var totals = LoadTotals()
+        let load = Mutex((totals: LoadTotals(), remaining: remaining))
         // Tables without parts (empty) count as done at once.
         for table in tables where table.parts.isEmpty {
             progressLock.withLock { tablesDone += 1 }
@@ -141,11 +141,11 @@ extension DatabaseRestorer {
             return worker
         }, body: { [self] worker, job in
             let rows = try copyPart(job, on: worker)
-            let tableDone: Bool = totalsLock.withLock {
-                totals.rows += rows
-                totals.bytes += job.part.bytes
-                remaining[job.table.table, default: 1] -= 1
-                return remaining[job.table.table] == 0
+            let tableDone: Bool = load.withLock { load in
+                load.totals.rows += rows
+                load.totals.bytes += job.part.bytes
+                load.remaining[job.table.table, default: 1] -= 1
+                return load.remaining[job.table.table] == 0
             }
             progressLock.withLock {
                 bytesDone += job.part.bytes
@@ -153,7 +153,7 @@ extension DatabaseRestorer {
             }
             if tableDone || job.table.parts.count > 1 { report("data", table: job.table.table.description) }
         })
-        return totals
+        return load.withLock { $0.totals }
     }
 
     /// Streams one part's blobs into one COPY; returns the rows loaded.

@@ -7,14 +7,14 @@ extension ArchiveRun {
     /// against its tree in the parent snapshot; with `entering`, first enters
     /// that sub-folder, which must be the one `expected` describes.
     func walk(relativePath: [UInt8], parent: Tree?, entering name: [UInt8]? = nil, expected: FileStatus? = nil) throws -> WalkedDirectory {
-        if queue.isCancelled {
+        if queue.isStopped {
             throw stopReason ?? RepositoryError(.other, "the backup's read queue closed without a reason; this is a bug, please report it")
         }
         let names: [[UInt8]]
         var entered = false
         do {
             if let name {
-                budget.waitForRoom { queue.isCancelled }
+                budget.waitForRoom { queue.isStopped }
                 try chain.push(name: name, expected: expected)
                 entered = true
             }

@@ -43,18 +43,15 @@ public final class VolumeArchiver {
         let run = ArchiveRun(store: store, options: options, progress: progress,
                              excludes: try GlobSet(options.excludes), sqlite: try GlobSet(options.sqliteGlobs),
                              root: rootHandle, rootStatus: try rootHandle.status())
-        let workers = WorkerThreads(options.parallelism, name: "stackbackup-read") { _ in run.work() }
-        let stop = options.cancellation?.onCancel { [queue = run.queue] in queue.cancel() }
-        defer { stop?.remove() }
+        run.queue.start { _, next in try run.work(next) }
         let walked: WalkedDirectory
         do {
             let parent = parentTree.flatMap { run.loadParent($0, path: []) }
             walked = try DeepStack.run { try run.walk(relativePath: [], parent: parent) }
-            run.queue.finish()
-            workers.join()
+            try? run.queue.join()  // a worker's store error is the stop reason below
         } catch {
             run.queue.cancel()
-            workers.join()
+            try? run.queue.join()
             // The walker stops when the queue closes; report why it closed.
             throw run.stopReason ?? error
         }
@@ -97,7 +94,8 @@ final class ArchiveRun: @unchecked Sendable {
     let rootDevice: UInt64
     let rootMetadata: FolderMetadata
     let owners = OwnerNames()
-    let queue = WorkQueue<ReadJob>()
+    /// The reading workers; the first store error stops them and is the run's stop reason.
+    let queue: ThreadPool<ReadJob>
     /// Folder descriptors held by the walk and its queued jobs; the walker waits at the limit.
     let budget = DescriptorBudget(limit: DirectoryChain.window + 128)
     /// Walker-only: the open folders from the root to the one being walked.
@@ -106,7 +104,6 @@ final class ArchiveRun: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [Int: ChunkedFile] = [:]
     private(set) var stats = SnapshotStats()
-    private(set) var fatalError: Error?
     /// Jobs whose read failed → the record of their path (for the file's other hard links).
     private var failedJobs: [Int: SkippedEntry] = [:]
     /// What could not be stored as it was, and what else the user should know.
@@ -134,6 +131,7 @@ final class ArchiveRun: @unchecked Sendable {
         self.excludes = excludes
         self.sqlite = sqlite
         self.rootDevice = rootStatus.device
+        queue = ThreadPool(name: "stackbackup-read", threads: options.parallelism, cancellation: options.cancellation)
         chain = DirectoryChain(root: root, status: rootStatus, budget: budget)
         var folder = FolderMetadata(mode: rootStatus.mode & 0o7777, uid: rootStatus.uid, gid: rootStatus.gid, mtimeNs: rootStatus.mtimeNs)
         folder.user = owners.userName(rootStatus.uid)
@@ -144,7 +142,7 @@ final class ArchiveRun: @unchecked Sendable {
     /// Why the run must stop: the first fatal worker error (a store failure),
     /// else the job's cancellation. Nil while the run may go on.
     var stopReason: Error? {
-        if let fatal = lock.withLock({ fatalError }) { return fatal }
+        if let fatal = queue.error { return fatal }
         if let reason = options.cancellation?.reason { return InterruptedError(reason: reason) }
         return nil
     }
@@ -179,7 +177,7 @@ final class ArchiveRun: @unchecked Sendable {
     func enqueue(directory: DirectoryHandle, name: [UInt8], relativePath: [UInt8], isSQLite: Bool) -> Int {
         let index = jobCount
         jobCount += 1
-        queue.push(ReadJob(index: index, directory: directory, name: name, relativePath: relativePath, isSQLite: isSQLite))
+        queue.submit(ReadJob(index: index, directory: directory, name: name, relativePath: relativePath, isSQLite: isSQLite))
         return index
     }
 
@@ -195,9 +193,11 @@ final class ArchiveRun: @unchecked Sendable {
 
     // MARK: Workers
 
-    func work() {
+    /// A reading worker: a file that cannot be read is skipped; any other error
+    /// (a store failure) is thrown and stops the pool.
+    func work(_ next: () -> ReadJob?) throws {
         let chunker = FileChunker(store: store, parameters: options.chunker, gear: options.gear)
-        while let job = queue.pop() {
+        while let job = next() {
             do {
                 let chunked = try read(job, with: chunker)
                 lock.withLock {
@@ -218,9 +218,6 @@ final class ArchiveRun: @unchecked Sendable {
                 let entry = SkippedEntry(path: Self.display(job.relativePath), error: error)
                 lock.withLock { failedJobs[job.index] = entry }
                 skip(entry)
-            } catch {
-                lock.withLock { if fatalError == nil { fatalError = error } }
-                queue.cancel()
             }
         }
     }

@@ -74,15 +74,12 @@ public final class VolumeRestorer {
             writer.makeDirectory(directory, index: index)
         }
         let jobs = plan.files
-        let next = WorkQueue<RestorePlan.Entry>()
-        for job in jobs { next.push(job) }
-        next.finish()
-        let stop = options.cancellation?.onCancel { next.cancel() }
-        defer { stop?.remove() }
-        let threads = WorkerThreads(min(options.parallelism, max(1, jobs.count)), name: "stackbackup-restore") { _ in
-            while let job = next.pop() { writer.writeFile(job) }
-        }
-        threads.join()
+        // writeFile records each file's failure itself: no worker throws.
+        let pool = ThreadPool<RestorePlan.Entry>(name: "stackbackup-restore", threads: min(options.parallelism, max(1, jobs.count)),
+                                                 cancellation: options.cancellation)
+        for job in jobs { pool.submit(job) }
+        pool.start { job in writer.writeFile(job) }
+        try pool.join()
         if let reason = options.cancellation?.reason {
             let done = writer.result.files
             throw InterruptedError(reason: reason, detail: "\(done) of \(jobs.count) file(s) were restored into \(options.target) and the ones being written were removed; folder modes and times are not set: run the restore again with --overwrite to finish")

@@ -1,6 +1,7 @@
 import Foundation
 import StackBackupKit
 import StackBackupTestSupport
+import Synchronization
 import Testing
 
 /// Dump options with a fixed chunker seed, as a test repository would have.
@@ -146,15 +147,14 @@ struct DatabaseDumperTests {
                 try setup.execute("CREATE TABLE t\(i) (id serial PRIMARY KEY, v text); INSERT INTO t\(i) (v) SELECT repeat('x', 100) FROM generate_series(1, \(1000 * i))")
             }
             let writer = try PGConnection.connect(db)
-            var wrote = false
+            let wrote = Mutex(false)
             let dumper = DatabaseDumper(connection: server, store: DumpTestStore(), options: try dumpOptions(jobs: 2)) { _ in
-                guard !wrote else { return }
-                wrote = true
+                guard wrote.withLock({ wrote in defer { wrote = true }; return !wrote }) else { return }
                 // Committed after the export: no worker may see these rows.
                 for i in 1...8 { _ = try? writer.execute("INSERT INTO t\(i) (v) SELECT 'late' FROM generate_series(1, 50)") }
             }
             let manifest = try dumper.dump(database: db.database ?? "").manifest
-            #expect(wrote)
+            #expect(wrote.withLock { $0 })
             for table in manifest.tables {
                 let n = Int64(table.table.name.dropFirst()) ?? 0
                 #expect(table.rows == 1000 * n, "rows of \(table.table)")

@@ -1,6 +1,7 @@
 import Foundation
 import StackBackupKit
 import StackBackupTestSupport
+import Synchronization
 import Testing
 
 /// A dump is one instant even while the application keeps writing.
@@ -49,7 +50,7 @@ struct DumpConsistencyTests {
             }
         }
         writer.start()
-        var inlineTransfers = 0
+        let transfers = Mutex(0)
         let options = DumpOptions(gear: try GearTable(seed: SecretBytes([UInt8](repeating: 3, count: 32))), jobs: 2,
                                   splitThresholdBytes: 256 << 10)
         let store = MemoryBlobStore()
@@ -57,12 +58,15 @@ struct DumpConsistencyTests {
         do {
             defer { state.stop(); while !writer.isFinished { usleep(1000) } }
             manifest = try DatabaseDumper(connection: admin, store: store, options: options) { _ in
-                if (try? Self.transfer(inline, 1_000_000 + inlineTransfers)) != nil { inlineTransfers += 1 }
+                // Progress calls never overlap (the dumper reports under its lock).
+                let done = transfers.withLock { $0 }
+                if (try? Self.transfer(inline, 1_000_000 + done)) != nil { transfers.withLock { $0 += 1 } }
             }.dump(database: name).manifest
         }
         #expect(state.failure == nil, "writer failed: \(state.failure ?? "")")
         let parts = try #require(manifest.tables.first { $0.table.name == "account" }).parts.count
         #expect(parts > 2, "the account table should be read in several parts")
+        let inlineTransfers = transfers.withLock { $0 }
         #expect(inlineTransfers >= parts, "only \(inlineTransfers) transfers committed during the dump")
 
         _ = try DatabaseRestorer(connection: admin, store: store, manifest: manifest,
