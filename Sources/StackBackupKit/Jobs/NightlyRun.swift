@@ -62,30 +62,25 @@ public final class NightlyRun {
         status.runFinished = nil
         var failures: [String] = []
         var partial: [String] = []
-        var successes = 0
         var nightSnapshots: [ObjectID] = []
-        var skipped: [String] = []
-        var stopped: InterruptedError?
-        /// True once the run must stop; the first time, records why.
-        func stopping(_ what: String) -> Bool {
-            guard let reason = repository.cancellation.reason else { return false }
-            if stopped == nil { stopped = InterruptedError(reason: reason) }
-            skipped.append(what)
-            return true
-        }
+        typealias SourceResult = (snapshot: Snapshot, id: ObjectID?, warnings: [String], skipped: [SkippedEntry])
+        var batch = SourceBatch<SourceResult>(cancellation: repository.cancellation, isPartial: { !$0.skipped.isEmpty })
+        /// True once the run must stop; records `what` as not done.
+        func stopping(_ what: String) -> Bool { batch.stopping(what) }
         let pinger = config.hooks.healthcheckURL.map(HealthcheckPinger.init)
         if let message = pinger?.ping(.start) { report(.warning(message)) }
 
-        func record(_ name: String, kind: String,
-                    _ body: () throws -> (snapshot: Snapshot, id: ObjectID?, warnings: [String], skipped: [SkippedEntry])) {
+        func record(_ name: String, kind: String, _ body: () throws -> SourceResult) {
             if stopping(name) { return }
             let sourceStarted = now()
             var entry = status.sources[name] ?? RunStatus.Source(kind: kind, lastAttempt: sourceStarted, durationSeconds: 0,
                                                                   bytesRead: 0, bytesAdded: 0, bytesTotal: 0)
             entry.kind = kind
             entry.lastAttempt = sourceStarted
-            do {
-                let outcome = try body()
+            switch batch.run(name, body) {
+            case nil:
+                return  // stopped between the check above and the start
+            case .success(let outcome):
                 for warning in outcome.warnings { report(.warning("\(name): \(warning)")) }
                 let stats = outcome.snapshot.stats
                 entry.lastSuccess = now()
@@ -102,9 +97,8 @@ public final class NightlyRun {
                     partial.append(line)
                     report(.warning(line))
                 }
-                successes += 1
                 report(.info("\(name): snapshot \(outcome.id?.short ?? "-") (\(kind)), read \(stats.bytesRead) B, added \(stats.bytesAdded) B"))
-            } catch {
+            case .failure(let error):
                 entry.error = "\(error)"
                 if !(error is InterruptedError) { failures.append("\(name): \(error)") }
                 report(.failure("\(name): \(error)"))
@@ -193,10 +187,16 @@ public final class NightlyRun {
         }
 
         status.runFinished = now()
-        var exitCode: Int32 = failures.isEmpty && partial.isEmpty ? 0 : (successes == 0 ? 1 : 3)
+        let stepFailures = failures.count - batch.failures.count
+        var exitCode: Int32
+        switch batch.outcome(otherFailures: stepFailures) {
+        case .ok: exitCode = 0
+        case .partial: exitCode = 3
+        case .failure: exitCode = 1
+        }
         status.interrupted = nil
-        if stopped == nil, let reason = repository.cancellation.reason { stopped = InterruptedError(reason: reason) }
-        if let stopped {
+        let skipped = batch.notDone
+        if let stopped = batch.interruption ?? repository.cancellation.reason.map({ InterruptedError(reason: $0) }) {
             switch stopped.reason {
             case .signal(let number): exitCode = 128 + number
             case .lockLost: exitCode = 11

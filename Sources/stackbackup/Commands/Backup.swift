@@ -48,35 +48,22 @@ extension Backup {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 let config = try context.requireConfig(for: "`backup volume`")
-                let unknown = names.filter { name in !config.volumes.contains { $0.name == name } }
-                guard unknown.isEmpty else {
-                    throw RepositoryError(.invalidArgument, "no volume named \(unknown.joined(separator: ", ")) in the config; configured: \(config.volumes.map(\.name).joined(separator: ", "))")
-                }
-                let selected = names.isEmpty ? config.volumes : config.volumes.filter { names.contains($0.name) }
-                guard !selected.isEmpty else { throw RepositoryError(.invalidArgument, "the config lists no volumes; add them under `volumes:`") }
+                let selected = try BackupVolumesJob.select(names, from: config)
                 let repository = try context.openRepository()
                 let time = try snapshotOptions.parsedTime()
-                var failures = 0, partial = 0
-                for volume in selected {
-                    var request = VolumeBackupRequest(name: volume.name, path: volume.path)
-                    request.excludes = volume.exclude
-                    request.sqliteGlobs = volume.sqlite
-                    request.oneFileSystem = volume.oneFileSystem
-                    request.tags = snapshotOptions.tags
-                    request.time = time
-                    request.dryRun = snapshotOptions.dryRun
-                    do {
-                        if try BackupReporter(context).run(request, repository: repository).isPartial { partial += 1 }
-                    } catch let error as InterruptedError {
-                        throw error  // a stop ends the whole command, not one source
-                    } catch {
-                        failures += 1
-                        context.console.error("\(volume.name): \(error)")
-                        if selected.count == 1 { throw ExitCode(ExitStatus.of(error).rawValue) }
+                let requests = selected.map {
+                    BackupVolumesJob.request($0, tags: snapshotOptions.tags, time: time, dryRun: snapshotOptions.dryRun)
+                }
+                let reporter = BackupReporter(context)
+                let batch = BackupVolumesJob.run(requests, repository: repository) { event in
+                    switch event {
+                    case .started(let request): reporter.started(request)
+                    case .progress(_, let p): reporter.progress(p)
+                    case .finished(let request, let outcome): try reporter.finished(request, outcome)
+                    case .failed(let name, let error): context.console.error("\(name): \(error)")
                     }
                 }
-                if failures == selected.count { return .failure }
-                return failures + partial == 0 ? .ok : .partial
+                return try ExitStatus.of(batch)
             }
         }
     }
@@ -119,20 +106,33 @@ extension Backup {
     }
 }
 
-/// Runs one volume backup with a progress line and prints its summary. A
-/// partial backup (entries skipped) gets one warning line naming them.
-struct BackupReporter {
+/// Prints one volume backup: a progress line and its summary. A partial
+/// backup (entries skipped) gets one warning line naming them.
+final class BackupReporter {
     let context: CommandContext
+    private var startedAt = Date()
     init(_ context: CommandContext) { self.context = context }
 
+    /// One backup through `VolumeBackupJob` (`backup path`).
     @discardableResult
     func run(_ request: VolumeBackupRequest, repository: Repository) throws -> VolumeBackupOutcome {
+        started(request)
+        let outcome = try VolumeBackupJob.run(request, repository: repository) { [self] p in progress(p) }
+        try finished(request, outcome)
+        return outcome
+    }
+
+    func started(_ request: VolumeBackupRequest) {
+        startedAt = Date()
+        context.console.info("backing up \(request.name) (\(request.path))\(request.dryRun ? " — dry run" : "")")
+    }
+
+    func progress(_ p: BackupProgress) {
+        context.console.progress(Self.progressLine(p, since: startedAt))
+    }
+
+    func finished(_ request: VolumeBackupRequest, _ outcome: VolumeBackupOutcome) throws {
         let console = context.console
-        let started = Date()
-        console.info("backing up \(request.name) (\(request.path))\(request.dryRun ? " — dry run" : "")")
-        let outcome = try VolumeBackupJob.run(request, repository: repository) { p in
-            console.progress(Self.progressLine(p, since: started))
-        }
         for note in outcome.notes { console.warning(note) }
         for entry in outcome.skipped { console.detail(entry.message) }
         let s = outcome.snapshot.stats
@@ -152,7 +152,6 @@ struct BackupReporter {
             in \(Format.duration(s.durationSeconds)) (\(Format.rate(s.bytesRead, s.durationSeconds)))
             """)
         }
-        return outcome
     }
 
     static func progressLine(_ p: BackupProgress, since started: Date) -> String {

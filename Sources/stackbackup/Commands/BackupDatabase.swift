@@ -34,34 +34,29 @@ extension Backup {
                 let named = config.servers.count > 1
                 let repository = try context.openRepository()
                 let time = try snapshotOptions.parsedTime()
-                var failures = 0
-                for target in targets {
-                    let started = Date()
-                    let console = context.console
-                    let label = target.source
-                    console.info("dumping \(target.database)\(named ? " on server \(target.server.name)" : "")")
-                    do {
-                        let outcome = try DatabaseBackupJob.backup(database: target.database, settings: target.server, source: target.source,
-                                                                   repository: repository, tags: snapshotOptions.tags, time: time) { p in
-                            console.progress("\(label): \(p.table.map { "\($0), " } ?? "")\(p.tablesDone)/\(p.tablesTotal) tables, \(p.rowsDone) rows, \(Format.bytes(p.bytesDone)), \(Format.rate(p.bytesDone, Date().timeIntervalSince(started)))")
-                        }
+                let console = context.console
+                var started = Date()
+                let batch = BackupDatabasesJob.run(targets, repository: repository, tags: snapshotOptions.tags, time: time) { event in
+                    switch event {
+                    case .started(let target):
+                        started = Date()
+                        console.info("dumping \(target.database)\(named ? " on server \(target.server.name)" : "")")
+                    case .progress(let target, let p):
+                        console.progress("\(target.source): \(p.table.map { "\($0), " } ?? "")\(p.tablesDone)/\(p.tablesTotal) tables, \(p.rowsDone) rows, \(Format.bytes(p.bytesDone)), \(Format.rate(p.bytesDone, Date().timeIntervalSince(started)))")
+                    case .finished(let label, let database, let server, let outcome):
                         for warning in outcome.warnings { console.warning("\(label): \(warning)") }
                         let s = outcome.snapshot.stats
                         if global.json {
-                            try console.printJSON(DumpJSON(snapshot: outcome.snapshotID?.hex, database: target.database, source: label,
-                                                           server: target.server.name, stats: s, warnings: outcome.warnings))
+                            try console.printJSON(DumpJSON(snapshot: outcome.snapshotID?.hex, database: database,
+                                                           source: label, server: server.name, stats: s, warnings: outcome.warnings))
                         } else {
                             console.info("\(label): snapshot \(outcome.snapshotID?.short ?? "-") saved: \(s.tables ?? 0) tables, \(s.rows ?? 0) rows, read \(Format.bytes(s.bytesRead)), added \(Format.bytes(s.bytesAdded)) in \(Format.duration(s.durationSeconds))")
                         }
-                    } catch let error as InterruptedError {
-                        throw error  // a stop ends the whole command, not one source
-                    } catch {
-                        failures += 1
+                    case .failed(let label, let error):
                         console.error("\(label): \(error)")
-                        if targets.count == 1 { throw ExitCode(ExitStatus.of(error).rawValue) }
                     }
                 }
-                return failures == 0 ? .ok : (failures == targets.count ? .failure : .partial)
+                return try ExitStatus.of(batch)
             }
         }
     }
@@ -91,11 +86,9 @@ extension Backup {
                 }
                 let repository = try context.openRepository()
                 let time = try snapshotOptions.parsedTime()
-                var failures = 0
-                for settings in servers {
-                    let label = settings.globalsSource
-                    do {
-                        let outcome = try DatabaseBackupJob.backupGlobals(settings: settings, repository: repository, tags: snapshotOptions.tags, time: time)
+                let batch = BackupDatabasesJob.runGlobals(servers, repository: repository, tags: snapshotOptions.tags, time: time) { event in
+                    switch event {
+                    case .finished(let label, _, let settings, let outcome):
                         for warning in outcome.warnings { context.console.warning("\(label): \(warning)") }
                         if global.json {
                             try context.console.printJSON(DumpJSON(snapshot: outcome.snapshotID?.hex, database: "globals", source: label,
@@ -103,15 +96,13 @@ extension Backup {
                         } else {
                             context.console.info("\(label): snapshot \(outcome.snapshotID?.short ?? "-") saved")
                         }
-                    } catch let error as InterruptedError {
-                        throw error  // a stop ends the whole command, not one source
-                    } catch {
-                        failures += 1
+                    case .failed(let label, let error):
                         context.console.error("\(label): \(error)")
-                        if servers.count == 1 { throw ExitCode(ExitStatus.of(error).rawValue) }
+                    case .started, .progress:
+                        break
                     }
                 }
-                return failures == 0 ? .ok : (failures == servers.count ? .failure : .partial)
+                return try ExitStatus.of(batch)
             }
         }
     }

@@ -28,32 +28,26 @@ struct Db: ParsableCommand {
                                _ body: (Maintenance, String) throws -> MaintenanceSummary) throws -> ExitStatus {
         let console = context.console
         let options = MaintenanceOptions(lockTimeout: target.lockTimeout, statementTimeout: target.statementTimeout, tablePatterns: patterns)
-        var summaries: [MaintenanceSummary] = []
-        for (server, databases) in try groups(context, target.databases, server: target.server) {
-            let maintenance = Maintenance(connection: server.connectionConfig(), options: options) { p in
-                switch p.event {
-                case .started, .running:
-                    var line = "\(p.database): \(p.operation.rawValue) \(p.object) (\(p.position)/\(p.count))"
-                    if let phase = p.phase { line += " \(phase)" }
-                    if let done = p.blocksDone, let total = p.blocksTotal, total > 0 { line += String(format: " %.0f%%", Double(done) * 100 / Double(total)) }
-                    console.progress(line)
-                case .failed, .skipped, .finished: break
-                }
+        let batch = try DbMaintenanceJob.run(try groups(context, target.databases, server: target.server), options: options,
+                                             cancellation: StopSignal.token, progress: { p in
+            switch p.event {
+            case .started, .running:
+                var line = "\(p.database): \(p.operation.rawValue) \(p.object) (\(p.position)/\(p.count))"
+                if let phase = p.phase { line += " \(phase)" }
+                if let done = p.blocksDone, let total = p.blocksTotal, total > 0 { line += String(format: " %.0f%%", Double(done) * 100 / Double(total)) }
+                console.progress(line)
+            case .failed, .skipped, .finished: break
             }
-            maintenance.cancellation = StopSignal.token
-            for database in databases {
-                let summary = try body(maintenance, database.database)
-                summaries.append(summary)
-                let label = database.source
-                if !context.options.json {
-                    console.output("\(label): \(summary.operation.rawValue) of \(summary.tables.count) table(s) in \(Format.duration(summary.seconds)), reclaimed \(Format.bytes(max(0, summary.bytesReclaimed)))")
-                    for skipped in summary.skipped { console.warning("\(label): skipped \(skipped)") }
-                    for failure in summary.failures { console.error("\(label): \(failure)") }
-                }
+        }, operation: body) { database, summary in
+            let label = database.source
+            if !context.options.json {
+                console.output("\(label): \(summary.operation.rawValue) of \(summary.tables.count) table(s) in \(Format.duration(summary.seconds)), reclaimed \(Format.bytes(max(0, summary.bytesReclaimed)))")
+                for skipped in summary.skipped { console.warning("\(label): skipped \(skipped)") }
+                for failure in summary.failures { console.error("\(label): \(failure)") }
             }
         }
-        if context.options.json { try console.printJSON(summaries) }
-        return summaries.allSatisfy(\.isComplete) ? .ok : .partial
+        if context.options.json { try console.printJSON(batch.results.map(\.result)) }
+        return ExitStatus.of(batch.outcome())
     }
 
     struct StatusCommand: ParsableCommand {
@@ -172,25 +166,23 @@ struct Db: ParsableCommand {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 let options = MaintenanceOptions(lockTimeout: target.lockTimeout, statementTimeout: target.statementTimeout)
-                var reports: [AmcheckReport] = []
-                for (settings, databases) in try Db.groups(context, target.databases, server: target.server) {
-                    let maintenance = Maintenance(connection: settings.connectionConfig(), options: options, progress: nil)
-                    maintenance.cancellation = StopSignal.token
-                    for database in databases {
-                        let report = try maintenance.check(database: database.database, heapAllIndexed: heapallindexed, installAmcheck: installAmcheck)
-                        reports.append(report)
-                        let label = database.source
-                        if !global.json {
-                            if let message = report.message { context.console.output("\(label): \(message)") }
-                            context.console.output("\(label): \(report.checked) index(es) checked, \(report.corrupt.count) corrupt")
-                            for corrupt in report.corrupt { context.console.error("\(label): \(corrupt)") }
-                            for failure in report.failures { context.console.error("\(label): \(failure)") }
-                        }
+                let batch = try DbMaintenanceJob.run(try Db.groups(context, target.databases, server: target.server), options: options,
+                                                     cancellation: StopSignal.token, isPartial: DbMaintenanceJob.checkIsPartial,
+                                                     operation: { try $0.check(database: $1, heapAllIndexed: heapallindexed, installAmcheck: installAmcheck) }) { database, report in
+                    let label = database.source
+                    if !global.json {
+                        if let message = report.message { context.console.output("\(label): \(message)") }
+                        context.console.output("\(label): \(report.checked) index(es) checked, \(report.corrupt.count) corrupt")
+                        for corrupt in report.corrupt { context.console.error("\(label): \(corrupt)") }
+                        for failure in report.failures { context.console.error("\(label): \(failure)") }
                     }
                 }
-                if global.json { try context.console.printJSON(reports) }
-                if reports.contains(where: { !$0.corrupt.isEmpty }) { return .damaged }
-                return reports.allSatisfy { $0.failures.isEmpty && !$0.amcheckMissing } ? .ok : .partial
+                if global.json { try context.console.printJSON(batch.results.map(\.result)) }
+                switch DbMaintenanceJob.checkOutcome(batch) {
+                case .ok: return .ok
+                case .partial: return .partial
+                case .damaged: return .damaged
+                }
             }
         }
     }

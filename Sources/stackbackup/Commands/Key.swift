@@ -37,9 +37,7 @@ struct Key: ParsableCommand {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 let repository = try context.openRepository()
-                let lock = try repository.lock(exclusive: true, command: "key add")
-                defer { try? lock.release() }
-                let id = try repository.addKey(passphrase: try newPassphrase(newPasswordFile), kdf: .default)
+                let id = try KeyJob.add(repository: repository, passphrase: { try newPassphrase(newPasswordFile) })
                 context.console.info("added key \(id.prefix(12))")
                 if global.json { try context.console.printJSON(["id": id]) }
                 return .ok
@@ -56,9 +54,7 @@ struct Key: ParsableCommand {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 let repository = try context.openRepository()
-                let lock = try repository.lock(exclusive: true, command: "key remove")
-                defer { try? lock.release() }
-                try repository.removeKey(id)
+                try KeyJob.remove(id, repository: repository)
                 context.console.info("removed key \(id)")
                 return .ok
             }
@@ -75,9 +71,7 @@ struct Key: ParsableCommand {
             let context = CommandContext(global)
             try runCommand(context.console) {
                 let repository = try context.openRepository()
-                let lock = try repository.lock(exclusive: true, command: "key passwd")
-                defer { try? lock.release() }
-                try repository.changePassphrase(to: try newPassphrase(newPasswordFile), kdf: .default)
+                try KeyJob.changePassphrase(repository: repository, to: { try newPassphrase(newPasswordFile) })
                 context.console.info("passphrase changed")
                 return .ok
             }

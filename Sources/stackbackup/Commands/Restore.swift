@@ -112,17 +112,3 @@ struct Restore: ParsableCommand {
 private struct RestoreJSON: Encodable {
     let snapshot: String, target: String, files: Int, bytes: Int64, errors: [[String: String]], seconds: Double
 }
-
-extension Repository {
-    /// An id prefix, SOURCE:latest, or a bare source name meaning its latest snapshot.
-    func resolveSnapshotOrSource(_ spec: String) throws -> SnapshotRecord {
-        if !spec.contains(":"), let latest = try latestSnapshot(source: spec) { return latest }
-        do {
-            return try resolveSnapshot(spec)
-        } catch let error as RepositoryError where (error.code == .notFound || error.code == .invalidArgument) && !spec.contains(":") {
-            // A bare word that is neither a source nor a hex prefix: say so, not "not a snapshot id".
-            try throwIfSnapshotsDamaged(wanted: "a snapshot of source '\(spec)'")
-            throw RepositoryError(.notFound, "no snapshot or source named '\(spec)'; list them with `stackbackup snapshots`")
-        }
-    }
-}

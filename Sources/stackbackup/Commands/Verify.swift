@@ -55,22 +55,15 @@ struct Verify: ParsableCommand {
             let console = context.console
             let report: DamageReport
             if filesOnly {
-                report = try Checker.checkFileNames(backend: try context.backend())
+                report = try VerifyJob.checkFileNames(backend: try context.backend())
             } else {
                 let repository = try context.openRepository()
-                let lock = try repository.lock(exclusive: false, command: "verify")
-                defer { try? lock.release() }
                 let selection: ReadDataSelection = readData ? .all : readDataSubset.flatMap(Self.selection) ?? ReadDataSelection.none
-                report = try Checker(manifestBlobs: Checker.databaseManifests).check(repository: repository, readData: selection, progress: { console.progress($0) })
+                report = try VerifyJob.check(repository: repository, readData: selection, progress: { console.progress($0) })
             }
             // An `auto` slice counts towards the weekly coverage in the status file, as in `run`.
-            var coverage: Int?
-            if readDataSubset == "auto", let slice = report.readSlice, let slices = report.readSlices,
-               let statusFile = try context.config()?.statusFile {
-                var status = RunStatus.load(path: statusFile) ?? RunStatus()
-                coverage = VerifySlice.record(slice: slice, of: slices, in: &status)
-                try status.save(path: statusFile)
-            }
+            let coverage = readDataSubset == "auto" && report.readSlice != nil && report.readSlices != nil
+                ? try VerifyJob.recordAutoSlice(of: report, statusFile: try context.config()?.statusFile) : nil
             if global.json {
                 try console.printJSON(report)
             } else {
@@ -122,76 +115,36 @@ struct DrillArguments: ParsableArguments {
 
     func run(_ context: CommandContext) throws -> ExitStatus {
         let repository = try context.openRepository()
-        let lock = try repository.lock(exclusive: false, command: "verify")
-        defer { try? lock.release() }
         if let name = volumeDrill { return try runVolumeDrill(name, repository: repository, context: context) }
         return try runRestoreDrill(restoreDrill ?? "all", repository: repository, context: context)
     }
 
     private func runRestoreDrill(_ target: String, repository: Repository, context: CommandContext) throws -> ExitStatus {
         let console = context.console
-        let config = try context.stackConfig()
-        let records: [SnapshotRecord]
-        if target == "all" {
-            records = try RestoreDrill.latestDatabaseSnapshots(in: repository)
-            if records.isEmpty { throw DrillError(.invalidSnapshot, "there are no database snapshots in the repository to drill; run `stackbackup backup db` first") }
-        } else {
-            let source = try config.snapshotSource(for: target, server: server)
-            if let snapshot {
-                records = [try repository.resolveSnapshot(snapshot, source: source)]
-            } else {
-                guard let latest = try repository.latestSnapshot(source: source) else {
-                    throw DrillError(.invalidSnapshot, "there is no snapshot of database \(source); list them with `stackbackup snapshots`")
-                }
-                records = [latest]
-            }
-        }
-        // Each snapshot is drilled on its own server (or --server, or --drill-server).
-        func drillConnection(_ record: SnapshotRecord) throws -> (PGConnectionConfig, PostgresSettings) {
-            let settings = try config.restoreServer(for: record.snapshot, server: server).server
-            var connection = settings.connectionConfig()
-            if let drillServer { connection = try connection.applying(server: drillServer) }
-            return (connection, settings)
-        }
-        var reports: [DrillReport] = []
-        var failures: [String: String] = [:]
-        var damagedManifests = 0
-        for record in records {
-            do {
-                let (connection, settings) = try drillConnection(record)
-                console.info("drilling \(record.snapshot.source) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time))) on \(connection.withDatabase("postgres").displayName)")
-                let drill = RestoreDrill(connection: connection, repository: repository,
-                                         options: DrillOptions(jobs: settings.jobs, pgRestore: settings.pgRestore),
-                                         progress: { phase in console.progress("\(record.snapshot.source): \(phase)") })
-                let report = try drill.run(snapshot: record)
-                reports.append(report)
+        let request = RestoreDrillRequest(target: target, snapshot: snapshot, server: server, drillServer: drillServer)
+        let drills = try DrillJob.restoreDrills(request, repository: repository, config: { try context.stackConfig() }) { event in
+            switch event {
+            case .started(let record, let on):
+                console.info("drilling \(record.snapshot.source) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time))) on \(on)")
+            case .progress(let record, let phase):
+                console.progress("\(record.snapshot.source): \(phase)")
+            case .finished(let report):
                 if !context.options.json { printReport(report, console: console) }
-            } catch let error as InterruptedError {
-                throw error
-            } catch let error as DrillError {
-                if records.count == 1 { throw error }
-                failures[record.snapshot.source] = error.description
-                console.error("\(record.snapshot.source): \(error)")
-            } catch let error as IntegrityError {
-                // The manifest itself is damaged.
-                if records.count == 1 { throw error }
-                failures[record.snapshot.source] = error.description
-                damagedManifests += 1
-                console.error("\(record.snapshot.source): \(error)")
-            } catch {
-                if records.count == 1 { throw error }
-                failures[record.snapshot.source] = "\(error)"
-                console.error("\(record.snapshot.source): \(error)")
+            case .failed(let source, let error):
+                console.error("\(source): \(error)")
             }
         }
-        let passed = reports.allSatisfy(\.passed) && damagedManifests == 0
+        let passed = drills.outcome == .passed
         if context.options.json {
-            try console.printJSON(DrillJSON(drills: reports, errors: failures, passed: passed && failures.isEmpty))
+            try console.printJSON(DrillJSON(drills: drills.reports, errors: drills.errors, passed: passed))
         } else {
-            console.output(passed && failures.isEmpty ? "passed" : "FAILED")
+            console.output(passed ? "passed" : "FAILED")
         }
-        if !passed { return .damaged }
-        return failures.isEmpty ? .ok : .failure
+        switch drills.outcome {
+        case .passed: return .ok
+        case .damaged: return .damaged
+        case .couldNotRun: return .failure
+        }
     }
 
     private func printReport(_ report: DrillReport, console: Console) {
@@ -209,17 +162,9 @@ struct DrillArguments: ParsableArguments {
 
     private func runVolumeDrill(_ name: String, repository: Repository, context: CommandContext) throws -> ExitStatus {
         let console = context.console
-        let record: SnapshotRecord
-        if let snapshot {
-            record = try repository.resolveSnapshot(snapshot, source: name)
-        } else {
-            guard let latest = try repository.latestSnapshot(source: name) else {
-                throw DrillError(.invalidSnapshot, "there is no snapshot of volume \(name); list them with `stackbackup snapshots`")
-            }
-            record = latest
+        let report = try DrillJob.volumeDrill(name, snapshot: snapshot, sample: sample, repository: repository) { record in
+            console.info("drilling volume \(name) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time)))\(sample.map { ", \($0) files" } ?? ", all files")")
         }
-        console.info("drilling volume \(name) from snapshot \(record.id.short) (\(Format.time(record.snapshot.time)))\(sample.map { ", \($0) files" } ?? ", all files")")
-        let report = try VolumeDrill(repository: repository, options: VolumeDrillOptions(sample: sample)).run(snapshot: record)
         if context.options.json {
             try console.printJSON(report)
         } else {

@@ -64,3 +64,21 @@ func runCommand(_ console: Console, _ body: () throws -> ExitStatus) throws {
     }
     if status != .ok { throw ExitCode(status.rawValue) }
 }
+
+extension ExitStatus {
+    /// A batch command's exit: its stop is rethrown (printed, 130/143/11), a
+    /// lone source's error decides (11 locked, not 1), else ok/partial/failure.
+    static func of<Result>(_ batch: SourceBatch<Result>) throws -> ExitStatus {
+        if let stop = batch.interruption { throw stop }
+        if let error = batch.onlyFailure { throw ExitCode(of(error).rawValue) }
+        return of(batch.outcome())
+    }
+
+    static func of(_ outcome: BatchOutcome) -> ExitStatus {
+        switch outcome {
+        case .ok: return .ok
+        case .partial: return .partial
+        case .failure: return .failure
+        }
+    }
+}
