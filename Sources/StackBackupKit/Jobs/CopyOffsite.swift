@@ -18,7 +18,7 @@ public enum CopyOffsite {
                 wanted.insert(record.id)
             }
         }
-        var request = CopyRequest(snapshots: wanted.map(\.hex))
+        let request = CopyRequest(snapshots: wanted.map(\.hex))
         let outcome = try CopyJob.run(from: repository, to: target, request: request) { p in
             report(.progress("offsite: \(p.snapshotsDone)/\(p.snapshotsTotal) snapshots, \(p.blobsCopied) blobs, \(p.bytesCopied) B"))
         }
