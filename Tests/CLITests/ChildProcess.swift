@@ -58,7 +58,14 @@ func poll(_ what: String, timeout: TimeInterval = 60, _ condition: () throws -> 
 extension CLIRepository {
     /// Lock files with their final names (no temp files), relative to the repository.
     func lockFiles() throws -> Set<String> {
-        Set(try files(in: "locks").filter { !($0 as NSString).lastPathComponent.hasPrefix(".") })
+        try finalNames(in: "locks")
+    }
+
+    /// Final names in one flat folder of a repository a live process is changing: a plain
+    /// listing, with no stat of entries that a rename may take away meanwhile.
+    func finalNames(in folder: String) throws -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: repo + "/" + folder)) ?? []
+        return Set(names.filter { !$0.hasPrefix(".") }.map { folder + "/" + $0 })
     }
 
     /// Pack files with their final names (no temp files), relative to the repository.

@@ -87,7 +87,7 @@ struct KillTests {
         try cli.succeed(["prune", "--max-unused", "0%"])
 
         func repositoryFiles() throws -> Set<String> {
-            try cli.packFiles().union(Set(cli.files(in: "index").filter { !($0 as NSString).lastPathComponent.hasPrefix(".") }))
+            try cli.packFiles().union(cli.finalNames(in: "index"))
         }
         let stages: [(name: String, changes: Int)] = [("its lock written", 0), ("1 file changed", 1), ("2 files changed", 2),
                                                       ("4 files changed", 4), ("8 files changed", 8)]
