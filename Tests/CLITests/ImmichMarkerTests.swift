@@ -27,6 +27,7 @@ import Testing
         let file = try fixture.directory.write("config.yml", """
         repository: \(fixture.repo)
         password_file: \(fixture.passwordFile)
+        status_file: \(fixture.directory.sub("status.json"))
         volumes:
           immich-media:
             path: \(path)
@@ -59,6 +60,17 @@ import Testing
         }
         for folder in ["upload", "library", "profile"] {
             #expect(FileManager.default.fileExists(atPath: "\(target)/\(folder)/admin/\(folder).bin"))
+        }
+
+        // The nightly `run` keeps them too.
+        try FileTree.writeRandom(source + "/library/admin/new.bin", count: 4 << 10, seed: 77)
+        let run = try fixture.runner.run(["run", "--config", config])
+        #expect(run.status == 0, "\(run)")
+        let nightly = fixture.directory.sub("restored-nightly")
+        #expect(try fixture.runner.run(["restore", "immich-media:latest", "--target", nightly, "--config", config]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: nightly + "/library/admin/new.bin"), "not the run's snapshot")
+        for folder in VolumeApp.immichFolders {
+            #expect(FileManager.default.fileExists(atPath: "\(nightly)/\(folder)/.immich"), "run: \(folder)/.immich is missing")
         }
     }
 
