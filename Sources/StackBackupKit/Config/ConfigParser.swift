@@ -122,15 +122,15 @@ struct ConfigParser {
         let mapping = try reader.mapping(node, "'volumes'")
         var result: [VolumeSettings] = []
         for (keyNode, value) in mapping {
-            if let volume = try problems.collecting(nil, { try self.volume(keyNode, value, lines: &lines) }) {
+            if let volume = try problems.collecting(nil, { try self.volume(keyNode, value, lines: &lines) }) ?? nil {
                 result.append(volume)
             }
         }
         return result
     }
 
-    /// One entry of `volumes:`.
-    private func volume(_ keyNode: YAMLNode, _ value: YAMLNode, lines: inout [String: Int]) throws -> VolumeSettings {
+    /// One entry of `volumes:`; nil when its `path:` has a mistake (recorded already).
+    private func volume(_ keyNode: YAMLNode, _ value: YAMLNode, lines: inout [String: Int]) throws -> VolumeSettings? {
         let name = try reader.keyText(keyNode, "'volumes'")
         guard SourceName.isValid(name) else {
             throw reader.error(keyNode, "volume name '\(name)' is not usable; \(SourceName.rule)")
@@ -147,11 +147,15 @@ struct ConfigParser {
         let context = "volume '\(name)'"
         let fields = try reader.mapping(value, context)
         var volume = VolumeSettings(name: name, path: "")
+        var pathFailed = false
         for entry in try reader.entries(fields, allowed: ConfigKeys.Volume.allCases, context: context) {
             if let line = entry.keyNode.mark?.line { lines["volumes.\(name).\(entry.key.rawValue)"] = line }
+            let before = problems.errors.count
             try problems.collecting(()) { try volumeField(entry, of: &volume) }
+            if entry.key == .path, problems.errors.count > before { pathFailed = true }
         }
         guard !volume.path.isEmpty else {
+            if pathFailed { return nil }
             throw reader.error(keyNode, "volume '\(name)' has no 'path:'; add the folder to back up")
         }
         return volume

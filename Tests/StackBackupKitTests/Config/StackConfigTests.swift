@@ -94,6 +94,30 @@ func configurationError(_ body: () throws -> Void) -> ConfigurationError? {
         #expect(config.maintenance == MaintenanceSettings())
     }
 
+    @Test func reportsEveryMistakeOnceInFileOrder() throws {
+        let yaml = """
+        volumse: {}
+        postgres:
+          port: many
+          databses: [x]
+        volumes:
+          a:
+            path: [not, a, path]
+          b:
+            app: nextcloud
+            path: /srv/b
+        prune_every: soon
+
+        """
+        let error = try #require(configurationError { _ = try StackConfig.parse(yaml: yaml, file: "/c.yml") })
+        #expect(error.all.map(\.line) == [1, 3, 4, 7, 9, 11], "\(error)")
+        #expect(error.all.filter { $0.message.contains("volume 'a'") }.isEmpty, "a bad path is one mistake, not two: \(error)")
+        #expect(error.description.split(separator: "\n").count == 6)
+        let dir = TemporaryDirectory()
+        let (partial, errors) = StackConfig.loadCollecting(path: try dir.write("c.yml", yaml))
+        #expect(errors.count == 6 && partial.volumes.map(\.name) == ["b"] && partial.pruneEvery == nil)
+    }
+
     @Test func keepsObjectStoreLocationsAsWritten() throws {
         let config = try StackConfig.parse(yaml: "repository: s3:https://s3.example.com/bucket\n", file: "/etc/c.yml")
         #expect(config.repository == "s3:https://s3.example.com/bucket")
