@@ -30,9 +30,11 @@ public struct ConfigFinding: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// `stackbackup config check`: what parsing cannot see — the machine (folders
-/// that are missing or unreadable) and the stack (what a restore would need).
-/// Reads the file system, never writes, never throws.
+/// `stackbackup config check`: every mistake of the file, and what parsing
+/// cannot see — the machine (folders that are missing or unreadable, a
+/// passphrase file others can read), the services (the repository opens,
+/// each PostgreSQL server answers, its pg_dump/pg_restore fit it) and the
+/// stack (what a restore would need). Never writes, never throws.
 public struct ConfigCheck {
     /// Immich's UPLOAD_LOCATION subfolders: originals and profile pictures
     /// cannot be regenerated; thumbnails and transcodes can.
@@ -40,15 +42,28 @@ public struct ConfigCheck {
     static let immichRegenerable = ["thumbs", "encoded-video"]
     static let composeFiles = ["compose.yml", "compose.yaml", "docker-compose.yml", "docker-compose.yaml", ".env"]
 
-    public static func run(_ config: StackConfig, configPath: String) -> [ConfigFinding] {
+    /// Every finding: the file's mistakes (`parseErrors`, from
+    /// `StackConfig.loadCollecting`), then what the machine, the stack and,
+    /// with `services`, the repository and the PostgreSQL servers say.
+    public static func run(_ config: StackConfig, configPath: String, parseErrors: [ConfigurationError] = [],
+                           services: ConfigCheckServices = ConfigCheckServices(postgres: false)) -> [ConfigFinding] {
         var check = Run(config: config)
+        for error in parseErrors {
+            let message = error.file == configPath ? error.message : "\(error.file)\(error.line.map { ":\($0)" } ?? ""): \(error.message)"
+            check.findings.append(ConfigFinding(.error, line: error.file == configPath ? error.line : config.lines["retention"], message))
+        }
         check.repository()
+        if let open = services.openRepository { check.repositoryOpens(open) }
+        check.passphraseFileMode()
+        check.noDatabase()
+        if services.postgres { check.servers() }
         check.volumeFolders()
         check.sourceNames()
         check.files()
         check.retention()
         check.authelia()
         check.immich()
+        check.immichMarkers()
         check.composeFiles()
         return check.findings
     }

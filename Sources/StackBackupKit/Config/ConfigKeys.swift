@@ -18,7 +18,7 @@ enum ConfigKeys {
     }
 
     enum Volume: String, CaseIterable {
-        case path, exclude, sqlite
+        case path, exclude, keep, app, sqlite
         case oneFileSystem = "one_file_system"
     }
 

@@ -54,8 +54,10 @@ extension ConfigParser {
             }
             nameLines[name] = nameNode.mark?.line ?? 0
             lines["postgres.\(name)"] = nameNode.mark?.line
-            let (server, databases) = try server(item, name: name, context: "server '\(name)'", linePrefix: "postgres.\(name)",
-                                                 listForm: true, lines: &lines)
+            let parsed = try problems.collecting(nil) {
+                try server(item, name: name, context: "server '\(name)'", linePrefix: "postgres.\(name)", listForm: true, lines: &lines)
+            }
+            guard let (server, databases) = parsed else { continue }
             servers.append(server)
             entries.append((name, databases))
         }
@@ -76,42 +78,44 @@ extension ConfigParser {
         for entry in try reader.entries(mapping, allowed: listForm ? ConfigKeys.Server.allCases : Self.postgresKeys, context: context) {
             let value = entry.value, key = entry.key.rawValue
             if let line = entry.keyNode.mark?.line { lines["\(linePrefix).\(key)"] = line }
-            switch entry.key {
-            case .name: continue
-            case .host: settings.host = try reader.string(value, key)
-            case .port:
-                settings.port = try reader.int(value, key, minimum: 1)
-                if let port = settings.port, port > 65_535 {
-                    throw reader.error(value, "'port' must be a TCP port between 1 and 65535, not \(port)")
+            try problems.collecting(()) {
+                switch entry.key {
+                case .name: return
+                case .host: settings.host = try reader.string(value, key)
+                case .port:
+                    settings.port = try reader.int(value, key, minimum: 1)
+                    if let port = settings.port, port > 65_535 {
+                        throw reader.error(value, "'port' must be a TCP port between 1 and 65535, not \(port)")
+                    }
+                case .user: settings.user = try reader.string(value, key)
+                case .dbname: settings.dbname = try reader.string(value, key) ?? settings.dbname
+                case .passwordFile: settings.passwordFile = try path(value, key)
+                case .sslmode:
+                    settings.sslMode = try reader.string(value, key)
+                    if let mode = settings.sslMode, !PostgresSettings.sslModes.contains(mode) {
+                        throw reader.error(value, "'sslmode' must be one of \(PostgresSettings.sslModes.joined(separator: ", ")), not '\(mode)'")
+                    }
+                case .connectTimeout:
+                    if let seconds = try reader.interval(value, key) { settings.connectTimeout = max(1, Int(seconds.rounded(.up))) }
+                case .databases:
+                    sawDatabases = true
+                    entries = try databases(value)
+                case .jobs:
+                    settings.jobs = try reader.int(value, key, minimum: 1) ?? settings.jobs
+                case .pgDump, .pgRestore:
+                    let words: [String]
+                    if case .sequence = value {
+                        words = try reader.strings(value, key)
+                    } else {
+                        words = (try reader.string(value, key) ?? "").split(separator: " ").map(String.init)
+                    }
+                    guard !words.isEmpty else {
+                        throw reader.error(value, "'\(key)' must name a command, e.g. \(key) or \"docker exec -i postgres \(key)\"")
+                    }
+                    if entry.key == .pgDump { settings.pgDump = words } else { settings.pgRestore = words }
+                case .lockTimeout:
+                    settings.lockTimeout = try reader.interval(value, key) ?? settings.lockTimeout
                 }
-            case .user: settings.user = try reader.string(value, key)
-            case .dbname: settings.dbname = try reader.string(value, key) ?? settings.dbname
-            case .passwordFile: settings.passwordFile = try path(value, key)
-            case .sslmode:
-                settings.sslMode = try reader.string(value, key)
-                if let mode = settings.sslMode, !PostgresSettings.sslModes.contains(mode) {
-                    throw reader.error(value, "'sslmode' must be one of \(PostgresSettings.sslModes.joined(separator: ", ")), not '\(mode)'")
-                }
-            case .connectTimeout:
-                if let seconds = try reader.interval(value, key) { settings.connectTimeout = max(1, Int(seconds.rounded(.up))) }
-            case .databases:
-                sawDatabases = true
-                entries = try databases(value)
-            case .jobs:
-                settings.jobs = try reader.int(value, key, minimum: 1) ?? settings.jobs
-            case .pgDump, .pgRestore:
-                let words: [String]
-                if case .sequence = value {
-                    words = try reader.strings(value, key)
-                } else {
-                    words = (try reader.string(value, key) ?? "").split(separator: " ").map(String.init)
-                }
-                guard !words.isEmpty else {
-                    throw reader.error(value, "'\(key)' must name a command, e.g. \(key) or \"docker exec -i postgres \(key)\"")
-                }
-                if entry.key == .pgDump { settings.pgDump = words } else { settings.pgRestore = words }
-            case .lockTimeout:
-                settings.lockTimeout = try reader.interval(value, key) ?? settings.lockTimeout
             }
         }
         // The default list suits one server; two servers defaulting to it would hold the same sources.

@@ -76,15 +76,24 @@ public struct VolumeSettings: Sendable, Equatable {
     public var path: String
     /// Globs relative to `path`, as the Volumes scanner matches them.
     public var exclude: [String]
+    /// Globs of entries backed up even when `exclude` covers them (an app's
+    /// marker files); see `keepPatterns` for the ones an app adds.
+    public var keep: [String]
+    /// The app whose data the folder holds: set in the config, else nil
+    /// (recognised from the name, the path or the marker files).
+    public var app: VolumeApp?
     /// Globs of SQLite databases copied through SQLite's online backup API.
     public var sqlite: [String]
     /// Stay on the file system of `path` (do not cross mount points).
     public var oneFileSystem: Bool
 
-    public init(name: String, path: String, exclude: [String] = [], sqlite: [String] = [], oneFileSystem: Bool = false) {
+    public init(name: String, path: String, exclude: [String] = [], keep: [String] = [], app: VolumeApp? = nil,
+                sqlite: [String] = [], oneFileSystem: Bool = false) {
         self.name = name
         self.path = path
         self.exclude = exclude
+        self.keep = keep
+        self.app = app
         self.sqlite = sqlite
         self.oneFileSystem = oneFileSystem
     }

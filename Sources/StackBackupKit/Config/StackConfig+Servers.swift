@@ -43,7 +43,7 @@ extension StackConfig {
     public func server(named name: String) throws -> PostgresSettings {
         if let server = servers.first(where: { $0.name == name }) { return server }
         guard !servers.isEmpty else {
-            throw ServerSelectionError("there is no server '\(name)': the config lists no PostgreSQL servers (`postgres: []`)")
+            throw ServerSelectionError("there is no server '\(name)': the config lists no PostgreSQL servers (no `postgres:` section, or `postgres: []`)")
         }
         throw ServerSelectionError("no PostgreSQL server named '\(name)' in the config; its servers: \(serverNames)")
     }
@@ -81,7 +81,7 @@ extension StackConfig {
             if let target = try configuredTarget(name, server: server) { return target }
             guard selected.count == 1, let only = selected.first else {
                 if selected.isEmpty {
-                    throw ServerSelectionError("database '\(name)' has no server: the config lists no PostgreSQL servers (`postgres: []`)")
+                    throw ServerSelectionError("database '\(name)' has no server: the config lists no PostgreSQL servers (no `postgres:` section, or `postgres: []`); add a `postgres:` section with the server")
                 }
                 throw ServerSelectionError("database '\(name)' is not in the config, which has \(selected.count) servers (\(serverNames)): give --server NAME to say which one holds it")
             }
@@ -131,7 +131,7 @@ extension StackConfig {
         if let original = servers.first(where: { $0.name == taken }) { return (original, nil) }
         if servers.count == 1, let only = servers.first { return (only, nil) }
         guard !servers.isEmpty else {
-            throw ServerSelectionError("the config lists no PostgreSQL servers (`postgres: []`) to restore \(snapshot.source) on; add one or use a config with a `postgres:` section")
+            throw ServerSelectionError("the config lists no PostgreSQL servers (no `postgres:` section, or `postgres: []`) to restore \(snapshot.source) on; add one or use a config with a `postgres:` section")
         }
         throw ServerSelectionError("snapshot of \(snapshot.source) was taken on server '\(taken)', which the config does not name; give --server NAME (one of \(serverNames))")
     }

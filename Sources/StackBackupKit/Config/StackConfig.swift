@@ -18,8 +18,9 @@ public struct StackConfig: Sendable {
     public var repository: String?
     public var passwordFile: String?
     /// The PostgreSQL servers, in file order: one (named `default`) for the
-    /// single-mapping form of `postgres:` or when it is absent, one per entry of
-    /// its list form, none for `postgres: []`.
+    /// single-mapping form of `postgres:` and for flags-only use (`StackConfig()`),
+    /// one per entry of its list form, none for `postgres: []` and for a
+    /// config file without a `postgres:` section (it backs up no database).
     public var servers: [PostgresSettings]
     /// In file order.
     public var volumes: [VolumeSettings]
@@ -86,7 +87,28 @@ public struct StackConfig: Sendable {
     }
 
     /// Reads and parses the file at `path` (and the retention policy file it names).
+    /// The error thrown lists every mistake of the file (`ConfigurationError.others`).
     public static func load(path: String) throws -> StackConfig {
+        try ConfigParser(file: path).parse(try text(path: path))
+    }
+
+    /// The file at `path` parsed as far as it can be, and every mistake found
+    /// (none when it can be used); a setting with a mistake keeps its default.
+    /// For `config check`, which goes on to look at the machine.
+    public static func loadCollecting(path: String) -> (config: StackConfig, errors: [ConfigurationError]) {
+        do {
+            let (config, errors) = ConfigParser(file: path).parseCollecting(try text(path: path))
+            return (config, errors)
+        } catch let error as ConfigurationError {
+            var empty = StackConfig(file: path)
+            empty.servers = []
+            return (empty, error.all)
+        } catch {
+            return (StackConfig(file: path, servers: []), [ConfigurationError(file: path, line: nil, message: "\(error)")])
+        }
+    }
+
+    private static func text(path: String) throws -> String {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw ConfigurationError(file: path, line: nil,
@@ -99,7 +121,7 @@ public struct StackConfig: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(file: path, line: nil, message: "the config file is not UTF-8 text")
         }
-        return try parse(yaml: text, file: path)
+        return text
     }
 
     /// Parses config YAML. `file` names the source in errors and is the base

@@ -7,6 +7,13 @@ typealias YAMLNode = Yams.Node
 /// `ConfigurationError` carrying the file and the offending node's line.
 struct YAMLReader {
     let file: String
+    /// Where an unknown key is recorded (and skipped) instead of thrown, when set.
+    var problems: ConfigProblems?
+
+    init(file: String, problems: ConfigProblems? = nil) {
+        self.file = file
+        self.problems = problems
+    }
 
     /// Composes `yaml`; nil for an empty document. Syntax errors keep their line.
     func compose(_ yaml: String) throws -> YAMLNode? {
@@ -61,7 +68,9 @@ struct YAMLReader {
             guard allowed.contains(key) else {
                 var message = "unknown key '\(key)' under \(context)"
                 if let guess = Self.suggestion(for: key, among: allowed) { message += " (did you mean '\(guess)'?)" }
-                throw error(keyNode, message)
+                guard let problems else { throw error(keyNode, message) }
+                problems.record(error(keyNode, message))
+                continue
             }
             result.append((key, keyNode, value))
         }

@@ -27,6 +27,7 @@ public enum BackupVolumesJob {
     public static func request(_ volume: VolumeSettings, tags: [String] = [], time: Date? = nil, dryRun: Bool = false) -> VolumeBackupRequest {
         var request = VolumeBackupRequest(name: volume.name, path: volume.path)
         request.excludes = volume.exclude
+        request.keeps = volume.keepPatterns
         request.sqliteGlobs = volume.sqlite
         request.oneFileSystem = volume.oneFileSystem
         request.tags = tags

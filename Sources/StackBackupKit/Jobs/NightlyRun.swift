@@ -130,6 +130,7 @@ public final class NightlyRun {
             record(volume.name, kind: "volume") {
                 var request = VolumeBackupRequest(name: volume.name, path: volume.path)
                 request.excludes = volume.exclude
+                request.keeps = volume.keepPatterns
                 request.sqliteGlobs = volume.sqlite
                 request.oneFileSystem = volume.oneFileSystem
                 request.time = started

@@ -8,6 +8,8 @@ public struct VolumeBackupRequest: Sendable {
     public var name: String
     public var path: String
     public var excludes: [String] = []
+    /// Globs kept even when excluded (`VolumeBackupOptions.keeps`).
+    public var keeps: [String] = []
     public var sqliteGlobs: [String] = []
     public var oneFileSystem = false
     public var tags: [String] = []
@@ -69,6 +71,7 @@ public enum VolumeBackupJob {
             excludes: request.excludes, sqliteGlobs: request.sqliteGlobs, oneFileSystem: request.oneFileSystem,
             parallelism: request.parallelism, chunker: repository.config.chunker.volumes, gear: repository.gearTable)
         options.cancellation = repository.cancellation
+        options.keeps = request.keeps
         let archiver = VolumeArchiver(store: store, options: options, progress: progress)
         let result = try archiver.archive(path: request.path, parentTree: parentTree)
         var stats = result.stats

@@ -16,6 +16,8 @@ public struct AmcheckReport: Codable, Sendable, Equatable {
     public var amcheckMissing: Bool
     /// Why nothing was checked, when `amcheckMissing`.
     public var message: String?
+    /// This check ran CREATE EXTENSION amcheck in the database (`installAmcheck`).
+    public var installedAmcheck = false
     public var seconds: Double
 
     /// Every index was checked and none is corrupt.
@@ -52,12 +54,13 @@ extension Maintenance {
         defer { stop?.remove() }
         var report = AmcheckReport(database: database, checked: 0, corrupt: [], skipped: [], failures: [],
                                    amcheckMissing: false, message: nil, seconds: 0)
-        guard let schema = try amcheckSchema(session, database: database, install: installAmcheck) else {
+        guard let (schema, installed) = try amcheckSchema(session, database: database, install: installAmcheck) else {
             report.amcheckMissing = true
             report.message = "amcheck is not installed in \(database); rerun with --install-amcheck (needs a superuser: CREATE EXTENSION amcheck)"
             report.seconds = Date().timeIntervalSince(started)
             return report
         }
+        report.installedAmcheck = installed
         let indexes = try session.execute("""
             SELECT ci.oid, n.nspname, ci.relname, tn.nspname, c.relname, i.indisvalid AND i.indisready
             FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ci.relnamespace
@@ -113,12 +116,13 @@ extension Maintenance {
 
     /// The schema amcheck is installed in; installs it first when asked.
     /// nil when it is missing and not to be installed.
-    func amcheckSchema(_ session: PGConnection, database: String, install: Bool) throws -> String? {
+    /// amcheck's schema, and whether it was installed just now; nil when it is missing and not to be installed.
+    func amcheckSchema(_ session: PGConnection, database: String, install: Bool) throws -> (schema: String, installed: Bool)? {
         let lookup = """
             SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
             WHERE e.extname = 'amcheck'
             """
-        if let schema = try session.execute(lookup).string(0, 0) { return schema }
+        if let schema = try session.execute(lookup).string(0, 0) { return (schema, false) }
         guard install else { return nil }
         do {
             try session.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
@@ -129,6 +133,6 @@ extension Maintenance {
             throw MaintenanceError(.amcheckUnavailable,
                                    "amcheck is not available on the PostgreSQL server (\(error.message)); install the server's contrib package (postgresql-contrib)")
         }
-        return try session.execute(lookup).string(0, 0)
+        return try session.execute(lookup).string(0, 0).map { ($0, true) }
     }
 }

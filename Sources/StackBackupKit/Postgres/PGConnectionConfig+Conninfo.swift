@@ -48,9 +48,12 @@ extension PGConnectionConfig {
     }
 
     /// A conninfo (`key=value …`, see `applying(conninfo:)`) or the short form
-    /// `host[:port][/user]` over this config; the config's password file is dropped.
+    /// `host[:port][/user]`, or `/socket/folder[:port]` (a host starting with `/`
+    /// is a socket folder for libpq, e.g. one bind-mounted from a container),
+    /// over this config; the config's password file is dropped.
     public func applying(server text: String) throws -> PGConnectionConfig {
         if text.contains("=") { return try applying(conninfo: text) }
+        if text.hasPrefix("/") { return try applying(socketFolder: text) }
         let slash = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         let address = String(slash[0])
         var copy = self
@@ -66,6 +69,26 @@ extension PGConnectionConfig {
             throw ConninfoError(description: "give a conninfo such as 'host=db2 port=5433' or host[:port][/user], e.g. localhost:5433/postgres; got '\(text)'")
         }
         if slash.count > 1, !slash[1].isEmpty { copy.user = String(slash[1]) }
+        copy.passwordFile = nil
+        return copy
+    }
+
+    /// `/socket/folder[:port]`: the folder is passed to libpq as the host.
+    private func applying(socketFolder text: String) throws -> PGConnectionConfig {
+        var copy = self
+        var folder = Substring(text)
+        if let colon = text.lastIndex(of: ":"), !text[colon...].contains("/") {
+            folder = text[..<colon]
+            guard let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+                throw ConninfoError(description: "the port in '\(text)' is not a number from 1 to 65535")
+            }
+            copy.port = port
+        }
+        while folder.count > 1, folder.hasSuffix("/") { folder.removeLast() }
+        guard folder.count > 1, !folder.contains(" ") else {
+            throw ConninfoError(description: "give a socket folder such as /srv/postgres/run or /srv/postgres/run:5433; got '\(text)'")
+        }
+        copy.host = String(folder)
         copy.passwordFile = nil
         return copy
     }

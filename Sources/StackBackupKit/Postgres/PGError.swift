@@ -41,11 +41,15 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
         return !permanent.contains { lower.contains($0) }
     }
 
+    /// The two ways into a PostgreSQL container without a published port (README "PostgreSQL in Docker").
+    public static let dockerHint = "for PostgreSQL in Docker without a published port, set `host:` to the container's address on its Docker network (shown by `docker inspect CONTAINER`) or to a socket folder bind-mounted from the container (e.g. `host: /srv/postgres/run`)"
+
     public var description: String {
         let state = sqlState.map { " [SQLSTATE \($0)]" } ?? ""
         switch code {
         case .connection:
-            return "PostgreSQL connection failed while \(context): \(message); check that the server is running and the host, port, user and password settings"
+            let docker = isRetryable ? "; \(Self.dockerHint)" : ""
+            return "PostgreSQL connection failed while \(context): \(message); check that the server is running and the host, port, user and password settings\(docker)"
         case .query:
             return "PostgreSQL rejected \(context)\(state): \(message)"
         case .copy:

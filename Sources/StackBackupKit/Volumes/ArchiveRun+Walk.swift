@@ -35,6 +35,8 @@ extension ArchiveRun {
         var jobs: [(node: Int, job: Int)] = []
         var children: [(node: Int, directory: PendingDirectory)] = []
         nodes.reserveCapacity(names.count)
+        // A folder entered only for a kept entry: everything in it is excluded but what `keeps` names.
+        let insideExcluded = !keeps.isEmpty && !excludes.isEmpty && excludes.coversFolder(relativePath)
 
         for name in names {
             let entryRelative = FileSystem.join(relativePath, name)
@@ -55,7 +57,10 @@ extension ArchiveRun {
                 skip(entryRelative, .unknownType)
                 continue
             }
-            if !excludes.isEmpty, excludes.matches(entryRelative, isDirectory: type == .directory) { continue }
+            if !excludes.isEmpty, insideExcluded || excludes.matches(entryRelative, isDirectory: type == .directory) {
+                let isDirectory = type == .directory
+                guard keeps.matches(entryRelative, isDirectory: isDirectory) || (isDirectory && keeps.mayMatchInside(entryRelative)) else { continue }
+            }
 
             var node = makeNode(name: name, type: type, status: status)
             let old = parent?.node(named: name)

@@ -49,6 +49,24 @@ public struct GlobPattern: Sendable, Equatable {
         matches(Array(path.utf8), isDirectory: isDirectory)
     }
 
+    /// Whether something inside `folder` (relative to the root) may match:
+    /// the walker enters an excluded folder only for such a `keep` pattern.
+    /// A pattern without `/` never asks to enter one (it would open every
+    /// excluded folder); it keeps matching entries of folders walked anyway.
+    public func mayMatchInside(_ folder: [UInt8]) -> Bool {
+        guard anchored else { return false }
+        let parts = folder.split(separator: 0x2F, omittingEmptySubsequences: true)
+        return GlobPattern.prefixMatch(segments[...], parts[...])
+    }
+
+    /// Whether the segments can match a path that continues below `parts`.
+    private static func prefixMatch(_ pattern: ArraySlice<[UInt8]>, _ parts: ArraySlice<ArraySlice<UInt8>>) -> Bool {
+        guard let first = pattern.first else { return false }
+        if first == [0x2A, 0x2A] { return true }
+        guard let part = parts.first else { return true }
+        return matchSegment(first[...], part) && prefixMatch(pattern.dropFirst(), parts.dropFirst())
+    }
+
     private static func match(_ pattern: ArraySlice<[UInt8]>, _ parts: ArraySlice<ArraySlice<UInt8>>) -> Bool {
         guard let first = pattern.first else { return parts.isEmpty }
         if first == [0x2A, 0x2A] {
@@ -175,5 +193,20 @@ struct GlobSet: Sendable {
 
     func matches(_ path: [UInt8], isDirectory: Bool) -> Bool {
         patterns.contains { $0.matches(path, isDirectory: isDirectory) }
+    }
+
+    func mayMatchInside(_ folder: [UInt8]) -> Bool {
+        patterns.contains { $0.mayMatchInside(folder) }
+    }
+
+    /// Whether `folder` or a folder above it matches.
+    func coversFolder(_ folder: [UInt8]) -> Bool {
+        var end = 0
+        while end < folder.count {
+            end = folder[end...].firstIndex(of: 0x2F) ?? folder.count
+            if matches(Array(folder[..<end]), isDirectory: true) { return true }
+            end += 1
+        }
+        return false
     }
 }

@@ -41,7 +41,7 @@ public final class VolumeArchiver {
         }
         let rootHandle = try DirectoryHandle.open(root, followSymlink: true)
         let run = ArchiveRun(store: store, options: options, progress: progress,
-                             excludes: try GlobSet(options.excludes), sqlite: try GlobSet(options.sqliteGlobs),
+                             excludes: try GlobSet(options.excludes), keeps: try GlobSet(options.keeps), sqlite: try GlobSet(options.sqliteGlobs),
                              root: rootHandle, rootStatus: try rootHandle.status())
         run.queue.start { _, next in try run.work(next) }
         let walked: WalkedDirectory
@@ -90,6 +90,7 @@ final class ArchiveRun: @unchecked Sendable {
     let options: VolumeBackupOptions
     let progressHandler: ((BackupProgress) -> Void)?
     let excludes: GlobSet
+    let keeps: GlobSet
     let sqlite: GlobSet
     let rootDevice: UInt64
     let rootMetadata: FolderMetadata
@@ -124,11 +125,12 @@ final class ArchiveRun: @unchecked Sendable {
     }
 
     init(store: BlobStore, options: VolumeBackupOptions, progress: ((BackupProgress) -> Void)?,
-         excludes: GlobSet, sqlite: GlobSet, root: DirectoryHandle, rootStatus: FileStatus) {
+         excludes: GlobSet, keeps: GlobSet, sqlite: GlobSet, root: DirectoryHandle, rootStatus: FileStatus) {
         self.store = store
         self.options = options
         self.progressHandler = progress
         self.excludes = excludes
+        self.keeps = keeps
         self.sqlite = sqlite
         self.rootDevice = rootStatus.device
         queue = ThreadPool(name: "stackbackup-read", threads: options.parallelism, cancellation: options.cancellation)

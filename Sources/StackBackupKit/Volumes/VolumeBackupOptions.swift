@@ -11,6 +11,10 @@ import Foundation
 public struct VolumeBackupOptions: Sendable {
     /// Globs relative to the volume root (see `GlobPattern`) of entries to skip.
     public var excludes: [String]
+    /// Globs of entries backed up even when `excludes` covers them, such as
+    /// Immich's `thumbs/.immich`. For an anchored glob (one with `/`) the walker
+    /// enters the excluded folders on its way and records only the kept entries.
+    public var keeps: [String] = []
     /// Globs of SQLite databases to copy through the online backup API.
     /// Their `-wal`, `-shm` and `-journal` companions are not archived.
     public var sqliteGlobs: [String]

@@ -79,6 +79,8 @@ extension Backup {
         @Option(help: "The source name the snapshot is filed under (its parent is the newest snapshot of this name).") var name: String
         @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip paths matching this glob, relative to the folder (repeatable).", valueName: "glob"))
         var excludes: [String] = []
+        @Option(name: .customLong("keep"), help: ArgumentHelp("Back up paths matching this glob even when an --exclude covers them (repeatable); an Immich folder's `.immich` markers are always kept.", valueName: "glob"))
+        var keeps: [String] = []
         @Option(name: .customLong("sqlite"), help: ArgumentHelp("Copy SQLite files matching this glob with SQLite's online backup API (repeatable).", valueName: "glob"))
         var sqlite: [String] = []
         @Flag(help: "Do not cross into other file systems.") var oneFileSystem = false
@@ -95,6 +97,7 @@ extension Backup {
                 let repository = try context.openRepository()
                 var request = VolumeBackupRequest(name: name, path: directory)
                 request.excludes = excludes
+                request.keeps = VolumeSettings(name: name, path: directory, keep: keeps).keepPatterns
                 request.sqliteGlobs = sqlite
                 request.oneFileSystem = oneFileSystem
                 request.tags = snapshotOptions.tags

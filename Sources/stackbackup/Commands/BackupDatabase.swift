@@ -30,6 +30,9 @@ extension Backup {
                 if snapshotOptions.dryRun { throw ValidationError("--dry-run is not supported for database dumps yet") }
                 let config = try context.stackConfig()
                 var targets = try config.databaseTargets(names, server: server)
+                guard !targets.isEmpty else {
+                    throw RepositoryError(.invalidArgument, "no database to back up: the config has no `postgres:` section (or its servers list no databases); add one with `databases: [...]`")
+                }
                 if let jobs { for i in targets.indices { targets[i].server.jobs = jobs } }
                 let named = config.servers.count > 1
                 let repository = try context.openRepository()
@@ -82,7 +85,7 @@ extension Backup {
             try runCommand(context.console) {
                 let servers = try context.stackConfig().servers(selecting: server)
                 guard !servers.isEmpty else {
-                    throw ServerSelectionError("the config lists no PostgreSQL servers (`postgres: []`): there are no roles to dump")
+                    throw ServerSelectionError("the config lists no PostgreSQL servers (no `postgres:` section, or `postgres: []`): there are no roles to dump")
                 }
                 let repository = try context.openRepository()
                 let time = try snapshotOptions.parsedTime()

@@ -41,13 +41,28 @@ struct Db: ParsableCommand {
         }, operation: body) { database, summary in
             let label = database.source
             if !context.options.json {
-                console.output("\(label): \(summary.operation.rawValue) of \(summary.tables.count) table(s) in \(Format.duration(summary.seconds)), reclaimed \(Format.bytes(max(0, summary.bytesReclaimed)))")
+                console.output("\(label): " + Db.summaryText(summary))
                 for skipped in summary.skipped { console.warning("\(label): skipped \(skipped)") }
                 for failure in summary.failures { console.error("\(label): \(failure)") }
             }
         }
         if context.options.json { try console.printJSON(batch.results.map(\.result)) }
         return ExitStatus.of(batch.outcome())
+    }
+
+    /// What a maintenance run did, saying only what applies: ANALYZE frees no
+    /// space, so it names the tables; VACUUM and REINDEX say what they freed.
+    static func summaryText(_ summary: MaintenanceSummary) -> String {
+        let tables = summary.tables.count
+        let took = "in \(Format.duration(summary.seconds))"
+        switch summary.operation {
+        case .analyze:
+            return "statistics updated for \(tables) table(s) \(took)"
+        default:
+            let freed = summary.bytesReclaimed
+            let space = freed > 0 ? "reclaimed \(Format.bytes(freed))" : freed < 0 ? "grew by \(Format.bytes(-freed))" : "no space reclaimed"
+            return "\(summary.operation.rawValue) of \(tables) table(s) \(took), \(space)"
+        }
     }
 
     struct StatusCommand: ParsableCommand {
@@ -156,11 +171,11 @@ struct Db: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every btree index with amcheck (bt_index_check).",
-            discussion: "Exit code 13 when an index is corrupt.\n\n\(ExitStatus.table)")
+            discussion: "amcheck must be installed in each database; --install-amcheck runs CREATE EXTENSION amcheck where it is missing (it stays installed) and says which databases it installed it into. Exit code 13 when an index is corrupt.\n\n\(ExitStatus.table)")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var target: Target
         @Flag(help: "Also verify that every heap tuple is in the index (slower).") var heapallindexed = false
-        @Flag(help: "CREATE EXTENSION amcheck where missing (needs a superuser).") var installAmcheck = false
+        @Flag(help: "CREATE EXTENSION amcheck in each database that lacks it (needs a superuser; it stays installed); the databases it was installed into are listed.") var installAmcheck = false
 
         func run() throws {
             let context = CommandContext(global)
@@ -171,6 +186,7 @@ struct Db: ParsableCommand {
                                                      operation: { try $0.check(database: $1, heapAllIndexed: heapallindexed, installAmcheck: installAmcheck) }) { database, report in
                     let label = database.source
                     if !global.json {
+                        if report.installedAmcheck { context.console.output("\(label): installed amcheck (CREATE EXTENSION amcheck in database \(report.database))") }
                         if let message = report.message { context.console.output("\(label): \(message)") }
                         context.console.output("\(label): \(report.checked) index(es) checked, \(report.corrupt.count) corrupt")
                         for corrupt in report.corrupt { context.console.error("\(label): \(corrupt)") }
@@ -178,6 +194,10 @@ struct Db: ParsableCommand {
                     }
                 }
                 if global.json { try context.console.printJSON(batch.results.map(\.result)) }
+                let installed = batch.results.filter { $0.result.installedAmcheck }.map(\.result.database)
+                if !global.json, !installed.isEmpty {
+                    context.console.output("installed amcheck into \(installed.count) database(s): \(installed.joined(separator: ", ")); remove it with DROP EXTENSION amcheck if it is not wanted")
+                }
                 switch DbMaintenanceJob.checkOutcome(batch) {
                 case .ok: return .ok
                 case .partial: return .partial

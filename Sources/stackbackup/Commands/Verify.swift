@@ -88,7 +88,7 @@ struct DrillArguments: ParsableArguments {
     var volumeDrill: String?
     @Option(help: ArgumentHelp("The snapshot to drill (id prefix) instead of the latest.", valueName: "id"))
     var snapshot: String?
-    @Option(help: ArgumentHelp("Drill on another PostgreSQL server: a conninfo ('host=db2 port=5433 user=drill sslmode=require') or host[:port][/user]; the password comes from ~/.pgpass, PGPASSFILE or PGPASSWORD, never the command line.", valueName: "server"))
+    @Option(help: ArgumentHelp("Drill on another PostgreSQL server: a conninfo ('host=db2 port=5433 user=drill sslmode=require'), host[:port][/user], or a socket folder /path[:port]; the password comes from ~/.pgpass, PGPASSFILE or PGPASSWORD, never the command line.", valueName: "server"))
     var drillServer: String?
     @Option(help: ArgumentHelp("Volume drill: check N files chosen at random (default: all).", valueName: "n"))
     var sample: Int?

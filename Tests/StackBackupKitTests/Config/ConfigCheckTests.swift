@@ -154,4 +154,19 @@ import Testing
     func recognisesExcludesOfATopLevelFolder(pattern: String, folder: String, excluded: Bool) {
         #expect(ConfigCheck.pattern(pattern, excludesFolder: folder) == excluded)
     }
+
+    /// The walker's exclude/keep rule, as `config check` simulates it for Immich's markers.
+    @Test(arguments: [
+        ("thumbs/.immich", ["thumbs/**"], [], true),
+        ("thumbs/.immich", ["thumbs/**"], ["thumbs/.immich"], false),
+        ("thumbs/admin/a.webp", ["thumbs/**"], ["thumbs/.immich"], true),
+        ("thumbs/.immich", ["thumbs"], ["thumbs/.immich"], false),
+        ("thumbs/.immich", ["thumbs"], [".immich"], true),          // a name keep does not open an excluded folder
+        ("library/.immich", ["thumbs/**"], [], false),
+        ("a/b/.immich", ["a/**"], ["a/**/.immich"], false),
+        ("cache/x/keep.txt", ["cache/"], ["cache/*/keep.txt"], false),
+    ])
+    func aKeepWinsOverAnExcludeTheWayTheWalkerDecides(path: String, excludes: [String], keeps: [String], skipped: Bool) throws {
+        #expect(ConfigCheck.backupSkips(path, excludes: try GlobSet(excludes), keeps: try GlobSet(keeps)) == skipped)
+    }
 }

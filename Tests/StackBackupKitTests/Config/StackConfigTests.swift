@@ -80,14 +80,42 @@ func configurationError(_ body: () throws -> Void) -> ConfigurationError? {
         #expect(config.lines["volumes.alpha.path"] == 21)
     }
 
-    @Test func anEmptyConfigGivesTheDefaults() throws {
+    @Test func anEmptyConfigGivesTheDefaultsAndNoDatabase() throws {
         let config = try StackConfig.parse(yaml: "# nothing yet\n", file: "/etc/stackbackup/config.yml")
         #expect(config.repository == nil && config.volumes.isEmpty && config.retention == nil)
-        #expect(config.servers == [PostgresSettings()])
-        let pg = try #require(config.servers.first)
+        // No `postgres:` section: no database is backed up (issue 14 item 11).
+        #expect(config.servers.isEmpty && config.databaseTargets.isEmpty)
+        // A `postgres:` section without `databases:`, and flags-only use, get the stack's four.
+        #expect(try StackConfig.parse(yaml: "postgres:\n  port: 5433\n", file: "/c.yml").servers.map(\.databases) == [PostgresSettings.defaultDatabases])
+        #expect(StackConfig().servers == [PostgresSettings()])
+        let pg = try #require(StackConfig().servers.first)
         #expect(pg.name == "default" && pg.databases == ["immich", "umami", "backend", "authelia"])
         #expect(pg.jobs == 2 && pg.pgDump == ["pg_dump"] && pg.lockTimeout == 30)
         #expect(config.maintenance == MaintenanceSettings())
+    }
+
+    @Test func reportsEveryMistakeOnceInFileOrder() throws {
+        let yaml = """
+        volumse: {}
+        postgres:
+          port: many
+          databses: [x]
+        volumes:
+          a:
+            path: [not, a, path]
+          b:
+            app: nextcloud
+            path: /srv/b
+        prune_every: soon
+
+        """
+        let error = try #require(configurationError { _ = try StackConfig.parse(yaml: yaml, file: "/c.yml") })
+        #expect(error.all.map(\.line) == [1, 3, 4, 7, 9, 11], "\(error)")
+        #expect(error.all.filter { $0.message.contains("volume 'a'") }.isEmpty, "a bad path is one mistake, not two: \(error)")
+        #expect(error.description.split(separator: "\n").count == 6)
+        let dir = TemporaryDirectory()
+        let (partial, errors) = StackConfig.loadCollecting(path: try dir.write("c.yml", yaml))
+        #expect(errors.count == 6 && partial.volumes.map(\.name) == ["b"] && partial.pruneEvery == nil)
     }
 
     @Test func keepsObjectStoreLocationsAsWritten() throws {

@@ -20,6 +20,17 @@ import Testing
         #expect(throws: ConninfoError.self) { try base.applying(server: "") }
     }
 
+    @Test func aHostStartingWithASlashIsASocketFolder() throws {
+        let base = PGConnectionConfig(host: "db1", port: 5432, user: "backup", passwordFile: "/etc/pg.pass")
+        let folder = try base.applying(server: "/srv/postgres/run")
+        #expect(folder.host == "/srv/postgres/run" && folder.port == 5432 && folder.user == "backup" && folder.passwordFile == nil)
+        let withPort = try base.applying(server: "/srv/postgres/run/:5433")
+        #expect(withPort.host == "/srv/postgres/run" && withPort.port == 5433)
+        #expect(try base.applying(conninfo: "host=/srv/postgres/run user=drill").host == "/srv/postgres/run")
+        #expect(throws: ConninfoError.self) { try base.applying(server: "/srv/run:port") }
+        #expect(throws: ConninfoError.self) { try base.applying(server: "/") }
+    }
+
     @Test(arguments: [
         ("host=x password=secret", "never put a password on the command line"),
         ("host=x port=99999", "port '99999' is not a number"),
