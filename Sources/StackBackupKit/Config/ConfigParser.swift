@@ -116,6 +116,7 @@ struct ConfigParser {
                 case .exclude: volume.exclude = try reader.strings(entry.value, "exclude")
                 case .sqlite: volume.sqlite = try reader.strings(entry.value, "sqlite")
                 case .oneFileSystem: volume.oneFileSystem = try reader.bool(entry.value, entry.key.rawValue) ?? false
+                case .maxAge: volume.maxAge = try maxAge(entry.value)
                 }
             }
             guard !volume.path.isEmpty else {
@@ -124,6 +125,15 @@ struct ConfigParser {
             result.append(volume)
         }
         return result
+    }
+
+    /// A `max_age:` (volume, server, database entry): how old the last success may be before `status` calls it stale.
+    func maxAge(_ node: YAMLNode) throws -> TimeInterval? {
+        let seconds = try reader.interval(node, "max_age")
+        if seconds == 0 {
+            throw reader.error(node, "'max_age' must be longer than 0, e.g. 26h or 8d; leave it out for the nightly default (26h)")
+        }
+        return seconds
     }
 
     func retention(_ node: YAMLNode, keyNode: YAMLNode) throws -> (RetentionPolicySet?, String?) {
