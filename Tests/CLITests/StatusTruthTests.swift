@@ -49,6 +49,17 @@ struct StatusTruthTests {
         try JSONSerialization.data(withJSONObject: shift(object), options: [.sortedKeys]).write(to: URL(fileURLWithPath: statusFile))
     }
 
+    /// Keys that are not snake_case, by path; the names under `sources` and `steps` are data (source and step names).
+    static func keysNotSnakeCase(_ value: Any, path: String = "") -> [String] {
+        if let list = value as? [Any] { return list.flatMap { keysNotSnakeCase($0, path: path + "[]") } }
+        guard let object = value as? [String: Any] else { return [] }
+        return object.flatMap { key, child -> [String] in
+            let isName = path == "sources" || path == "steps"
+            let bad = !isName && !key.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
+            return (bad ? [path + "." + key] : []) + keysNotSnakeCase(child, path: isName ? path + ".NAME" : (path.isEmpty ? key : path + "." + key))
+        }
+    }
+
     @Test func aStatusThirtySixDaysOldIsStaleUnhealthyAndExitsThree() throws {
         let cli = try CLIRepository("cli-stale")
         let config = try twoVolumes(cli)
@@ -78,6 +89,10 @@ struct StatusTruthTests {
         #expect(sources["media"]?["max_age_seconds"] as? Double == 93_600)
         #expect(sources["archive"]?["state"] as? String == "ok")
         #expect(sources["archive"]?["max_age_seconds"] as? Double == Double(40 * 86_400))
+        #expect(Self.keysNotSnakeCase(document).isEmpty, "\(Self.keysNotSnakeCase(document))")
+        // The file `run` wrote is the same document (judged as of the run's end).
+        let file = try json(String(contentsOfFile: statusFile, encoding: .utf8))
+        #expect(Set(file.keys).subtracting(["next_run"]) == Set(document.keys).subtracting(["next_run"]))
 
         // The metrics carry the last success time and the max age, so an alert can fire on age alone.
         let metrics = try String(contentsOfFile: cli.directory.sub("state/metrics.prom"), encoding: .utf8)
