@@ -6,15 +6,15 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the last run per source: when, how old, how big, errors, and the next timer run.",
         discussion: """
-        Reads the status file the nightly run writes (`status_file:` in the config) and judges it for
-        now: a source is STALE once its last success is older than its `max_age:` (default 26 hours),
-        FAILED when its latest attempt failed, NEVER when it was never backed up. Sources the config
-        no longer names are left out (their snapshots stay in the repository). `--json` prints the
-        status document (the same schema as the file, health re-evaluated), e.g. for a Homepage
-        customapi widget.
+        Reads the status file the nightly run writes (`status_file:` in the config) and judges it for now: \
+        a source is STALE once its last success is older than its `max_age:` (default 26 hours), FAILED when \
+        its latest attempt failed, NEVER when it was never backed up. Sources the config no longer names are \
+        left out (their snapshots stay in the repository). `--json` prints the status document (the same \
+        schema as the file, health re-evaluated), e.g. for a Homepage customapi widget.
 
-        Exit code 0 when healthy; 3 when a source is stale, failed, partial or never backed up, a step
+        Exit code 0 when healthy; 3 when a source is stale, failed, partial or never backed up, a step \
         failed, or the last run was stopped.
+
         \(ExitStatus.table)
         """)
 
