@@ -61,8 +61,8 @@ public enum DatabaseBackupJob {
         stats.durationSeconds = Date().timeIntervalSince(started)
         stats.bytesRead = Int64(result.manifestSize)
         stats.bytesTotal = Int64(result.manifestSize)
-        stats.bytesAdded = Int64(result.saved?.storedSize ?? 0)
-        stats.blobsAdded = result.saved?.isNew == true ? 1 : 0
+        stats.bytesAdded = Int64(result.saved.storedSize)
+        stats.blobsAdded = result.saved.isNew ? 1 : 0
         stats.roles = result.manifest.roles.count
         stats.memberships = result.manifest.memberships.count
         let snapshot = Snapshot(time: time ?? started, host: HostInfo.hostname, kind: .globals, source: settings.globalsSource,

@@ -93,8 +93,8 @@ public struct GlobalsResult: Sendable {
     public var roles: Int
     public var warnings: [String]
     /// The manifest blob as saved: its plain size and what it added to the repository.
-    public var manifestSize: Int = 0
-    public var saved: SavedBlob? = nil
+    public var manifestSize: Int
+    public var saved: SavedBlob
 }
 
 /// Dumps the cluster's roles (not the built-in `pg_*` ones), memberships and
