@@ -1,15 +1,21 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A tiny HTTP listener on loopback that records the request lines it gets
-/// and answers 200: stands in for healthchecks.io / Uptime Kuma in tests.
-public final class PingListener: @unchecked Sendable {
+/// A tiny HTTP listener on loopback that records the requests it gets and
+/// answers 200: stands in for healthchecks.io / Uptime Kuma in tests.
+public final class PingListener: Sendable {
+    /// One request: its request line ("POST /abc/fail HTTP/1.1") and body.
+    public struct Request: Sendable {
+        public var line: String
+        public var body: String
+    }
+
     public let port: Int
     private let fd: Int32
-    private let lock = NSLock()
-    private var received: [String] = []
+    private let received = Mutex<[Request]>([])
 
     public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -34,7 +40,10 @@ public final class PingListener: @unchecked Sendable {
     }
 
     /// The request lines received so far, e.g. "POST /abc/start HTTP/1.1".
-    public var requests: [String] { lock.withLock { received } }
+    public var requests: [String] { received.withLock { $0.map(\.line) } }
+
+    /// The requests received so far, with their bodies.
+    public var pings: [Request] { received.withLock { $0 } }
 
     public func stop() { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
 
@@ -42,16 +51,35 @@ public final class PingListener: @unchecked Sendable {
         while true {
             let client = accept(fd, nil, nil)
             guard client >= 0 else { return }
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            let count = read(client, &buffer, buffer.count)
-            if count > 0 {
-                let text = String(decoding: buffer[0..<count], as: UTF8.self)
-                let line = text.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
-                lock.withLock { received.append(line) }
-            }
+            if let request = Self.readRequest(client) { received.withLock { $0.append(request) } }
             let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK"
             _ = answer.withCString { write(client, $0, strlen($0)) }
             close(client)
+        }
+    }
+
+    /// Reads the head, then as much body as its Content-Length says (a request may arrive in several reads).
+    private static func readRequest(_ client: Int32) -> Request? {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let separator = Array("\r\n\r\n".utf8)
+        while true {
+            let count = read(client, &buffer, buffer.count)
+            if count > 0 { bytes += buffer[0..<count] }
+            if let end = bytes.firstRange(of: separator) {
+                let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self)
+                let length = head.split(separator: "\r\n").compactMap { field -> Int? in
+                    let parts = field.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                    return Int(parts[1].trimmingCharacters(in: .whitespaces))
+                }.first ?? 0
+                if bytes.count - end.upperBound >= length || count <= 0 {
+                    let line = head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
+                    let body = String(decoding: bytes[end.upperBound...].prefix(length), as: UTF8.self)
+                    return Request(line: line, body: body)
+                }
+            }
+            if count <= 0 { return bytes.isEmpty ? nil : Request(line: String(decoding: bytes, as: UTF8.self), body: "") }
         }
     }
 }

@@ -23,8 +23,9 @@ import Testing
         let json = try fixture.runner.run(["status", "--config", config, "--json"])
         let status = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
         #expect(status["healthy"] as? Bool == true && status["exit_code"] as? Int == 0)
-        let sources = try #require(status["sources"] as? [[String: Any]])
-        #expect(sources.count == 1 && sources[0]["name"] as? String == "src" && sources[0]["ok"] as? Bool == true)
-        #expect((sources[0]["bytes"] as? Int ?? 0) >= 256 << 10 && (sources[0]["age_seconds"] as? Double ?? -1) >= 0)
+        let sources = try #require(status["sources"] as? [String: [String: Any]])
+        let src = try #require(sources["src"], "\(sources)")
+        #expect(sources.count == 1 && src["state"] as? String == "ok" && src["healthy"] as? Bool == true)
+        #expect((src["bytes_total"] as? Int ?? 0) >= 256 << 10 && (src["age_seconds"] as? Double ?? -1) >= 0)
     }
 }

@@ -20,6 +20,7 @@ enum ConfigKeys {
     enum Volume: String, CaseIterable {
         case path, exclude, keep, app, sqlite
         case oneFileSystem = "one_file_system"
+        case maxAge = "max_age"
     }
 
     /// A server: `postgres:` itself, or one `- name: …` entry of its list form (only that form allows `name`).
@@ -32,11 +33,13 @@ enum ConfigKeys {
         case pgDump = "pg_dump"
         case pgRestore = "pg_restore"
         case lockTimeout = "lock_timeout"
+        case maxAge = "max_age"
     }
 
     /// A `{name: DB, source: SOURCE}` entry of `databases:`.
     enum DatabaseEntry: String, CaseIterable {
         case name, source
+        case maxAge = "max_age"
     }
 
     enum Hooks: String, CaseIterable {

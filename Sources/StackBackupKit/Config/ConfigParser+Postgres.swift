@@ -25,6 +25,7 @@ extension ConfigParser {
         var name: String
         var source: String
         var node: YAMLNode
+        var maxAge: TimeInterval? = nil
     }
 
     func servers(_ node: YAMLNode, lines: inout [String: Int], listForm: inout Bool) throws -> [PostgresSettings] {
@@ -115,6 +116,8 @@ extension ConfigParser {
                     if entry.key == .pgDump { settings.pgDump = words } else { settings.pgRestore = words }
                 case .lockTimeout:
                     settings.lockTimeout = try reader.interval(value, key) ?? settings.lockTimeout
+                case .maxAge:
+                    settings.maxAge = try maxAge(value)
                 }
             }
         }
@@ -125,6 +128,8 @@ extension ConfigParser {
         settings.databases = entries.map(\.name)
         settings.sourceNames = Dictionary(entries.filter { $0.source != $0.name }.map { ($0.name, $0.source) },
                                           uniquingKeysWith: { first, _ in first })
+        settings.databaseMaxAges = Dictionary(entries.compactMap { e in e.maxAge.map { (e.name, $0) } },
+                                              uniquingKeysWith: { first, _ in first })
         return (settings, entries)
     }
 
@@ -140,18 +145,18 @@ extension ConfigParser {
         for item in items {
             var entry: DatabaseEntry
             if case let .mapping(fields) = item {
-                var name: String?, source: String?
+                var name: String?, source: String?, maxAge: TimeInterval?
                 for field in try reader.entries(fields, allowed: ConfigKeys.DatabaseEntry.allCases, context: "a database entry") {
-                    let text = try reader.string(field.value, field.key.rawValue)
                     switch field.key {
-                    case .name: name = text
-                    case .source: source = text
+                    case .name: name = try reader.string(field.value, field.key.rawValue)
+                    case .source: source = try reader.string(field.value, field.key.rawValue)
+                    case .maxAge: maxAge = try self.maxAge(field.value)
                     }
                 }
                 guard let name, !name.isEmpty else {
                     throw reader.error(item, "a database entry has no 'name:'; write `{name: DB, source: SOURCE}` or just the database name")
                 }
-                entry = DatabaseEntry(name: name, source: source ?? name, node: item)
+                entry = DatabaseEntry(name: name, source: source ?? name, node: item, maxAge: maxAge)
                 guard SourceName.isValid(entry.source) else {
                     throw reader.error(item, "source name '\(entry.source)' of database '\(name)' is not usable; \(SourceName.rule)")
                 }

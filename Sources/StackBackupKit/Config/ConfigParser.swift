@@ -175,7 +175,17 @@ struct ConfigParser {
             volume.app = app
         case .sqlite: volume.sqlite = try reader.strings(entry.value, "sqlite")
         case .oneFileSystem: volume.oneFileSystem = try reader.bool(entry.value, entry.key.rawValue) ?? false
+        case .maxAge: volume.maxAge = try maxAge(entry.value)
         }
+    }
+
+    /// A `max_age:` (volume, server, database entry): how old the last success may be before `status` calls it stale.
+    func maxAge(_ node: YAMLNode) throws -> TimeInterval? {
+        let seconds = try reader.interval(node, "max_age")
+        if seconds == 0 {
+            throw reader.error(node, "'max_age' must be longer than 0, e.g. 26h or 8d; leave it out for the nightly default (26h)")
+        }
+        return seconds
     }
 
     func retention(_ node: YAMLNode, keyNode: YAMLNode) throws -> (RetentionPolicySet?, String?) {

@@ -33,6 +33,11 @@ public struct PostgresSettings: Sendable, Equatable {
     public var pgRestore: [String]
     /// Seconds a dump session waits for a lock before it gives up.
     public var lockTimeout: TimeInterval
+    /// `max_age:` of the server: how old the last success of its roles and
+    /// databases may be before `status` calls them stale; nil = the nightly default.
+    public var maxAge: TimeInterval? = nil
+    /// `max_age:` of single database entries, by database name (wins over `maxAge`).
+    public var databaseMaxAges: [String: TimeInterval] = [:]
 
     public init(
         name: String = PostgresSettings.defaultName,
@@ -86,6 +91,8 @@ public struct VolumeSettings: Sendable, Equatable {
     public var sqlite: [String]
     /// Stay on the file system of `path` (do not cross mount points).
     public var oneFileSystem: Bool
+    /// `max_age:`: how old the last success may be before `status` calls it stale; nil = the nightly default.
+    public var maxAge: TimeInterval? = nil
 
     public init(name: String, path: String, exclude: [String] = [], keep: [String] = [], app: VolumeApp? = nil,
                 sqlite: [String] = [], oneFileSystem: Bool = false) {

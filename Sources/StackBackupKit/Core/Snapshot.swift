@@ -27,6 +27,9 @@ public struct SnapshotStats: Codable, Sendable, Equatable {
     /// Volume sources: entries left out or stored while changing (the backup was
     /// partial); absent when there were none, and in older documents.
     public var entriesSkipped: Int?
+    /// Globals sources: roles and role memberships dumped (absent in older documents).
+    public var roles: Int?
+    public var memberships: Int?
 
     public init() {}
 }

@@ -59,6 +59,12 @@ public enum DatabaseBackupJob {
         let result = try GlobalsDumper(connection: settings.connectionConfig(), store: repository).dump()
         var stats = SnapshotStats()
         stats.durationSeconds = Date().timeIntervalSince(started)
+        stats.bytesRead = Int64(result.manifestSize)
+        stats.bytesTotal = Int64(result.manifestSize)
+        stats.bytesAdded = Int64(result.saved.storedSize)
+        stats.blobsAdded = result.saved.isNew ? 1 : 0
+        stats.roles = result.manifest.roles.count
+        stats.memberships = result.manifest.memberships.count
         let snapshot = Snapshot(time: time ?? started, host: HostInfo.hostname, kind: .globals, source: settings.globalsSource,
                                 tags: tags, root: result.manifestID, parent: parent?.id, stats: stats, server: settings.name)
         let id = try repository.saveSnapshot(snapshot)

@@ -73,8 +73,7 @@ public final class NightlyRun {
         func record(_ name: String, kind: String, _ body: () throws -> SourceResult) {
             if stopping(name) { return }
             let sourceStarted = now()
-            var entry = status.sources[name] ?? RunStatus.Source(kind: kind, lastAttempt: sourceStarted, durationSeconds: 0,
-                                                                  bytesRead: 0, bytesAdded: 0, bytesTotal: 0)
+            var entry = status.sources[name] ?? RunStatus.Source(kind: kind, lastAttempt: sourceStarted)
             entry.kind = kind
             entry.lastAttempt = sourceStarted
             switch batch.run(name, body) {
@@ -100,6 +99,7 @@ public final class NightlyRun {
                 report(.info("\(name): snapshot \(outcome.id?.short ?? "-") (\(kind)), read \(stats.bytesRead) B, added \(stats.bytesAdded) B"))
             case .failure(let error):
                 entry.error = "\(error)"
+                entry.lastFailure = now()
                 if !(error is InterruptedError) { failures.append("\(name): \(error)") }
                 report(.failure("\(name): \(error)"))
             }
@@ -208,6 +208,13 @@ public final class NightlyRun {
             report(.failure("run \(stopped.reason)\(rest)"))
         }
         status.exitCode = exitCode
+        // Sources the config no longer names leave the status and the metrics
+        // (their snapshots stay in the repository, listed by `snapshots`).
+        let dropped = status.sourcesDropped(by: config.configuredSources)
+        if !dropped.isEmpty {
+            report(.info("status: dropped \(dropped.joined(separator: ", ")) (no longer in the config; their snapshots stay in the repository)"))
+        }
+        status = status.evaluated(at: status.runFinished ?? now(), configured: config.configuredSources)
         if let path = config.statusFile {
             do { try status.save(path: path) } catch { report(.warning("cannot write the status file: \(error)")) }
         }

@@ -1,12 +1,20 @@
 import Foundation
 
-/// The status file `stackbackup run` writes after every run and `stackbackup
-/// status` reads (JSON; also suits a Homepage "customapi" widget).
+/// The status document: the file `stackbackup run` writes after every run
+/// and what `stackbackup status --json` prints (the same schema, snake_case
+/// keys; `status` re-evaluates the health fields for the time it reads it).
+/// It also suits a Homepage "customapi" widget. Version 1 files (before the
+/// health fields) decode: every field added since is optional.
 public struct RunStatus: Codable, Sendable {
+    public static let currentVersion = 2
+
     public struct Source: Codable, Sendable {
         public var kind: String
-        public var lastAttempt: Date
+        /// Nil for a configured source no run has reached yet.
+        public var lastAttempt: Date?
         public var lastSuccess: Date?
+        /// When an attempt last failed (its error is `error` while it is the latest attempt).
+        public var lastFailure: Date?
         public var lastSnapshot: String?
         public var durationSeconds: Double
         public var bytesRead: Int64
@@ -16,11 +24,32 @@ public struct RunStatus: Codable, Sendable {
         /// Volumes: the entries `last_snapshot` lacks or holds while they were changing
         /// (that backup was partial); absent when it was whole.
         public var skipped: [SkippedEntry]?
+        /// How old `last_success` may be (the source's `max_age:`, else 26 h).
+        public var maxAgeSeconds: Double?
+        /// Age of `last_success` at `checked_at`, in seconds and in words ("36 days").
+        public var ageSeconds: Double?
+        public var age: String?
+        /// ok, stale, failed, partial or never (`SourceState`), at `checked_at`.
+        public var state: String?
+        /// True only for state ok.
+        public var healthy: Bool?
+
+        public init(kind: String, lastAttempt: Date?, durationSeconds: Double = 0,
+                    bytesRead: Int64 = 0, bytesAdded: Int64 = 0, bytesTotal: Int64 = 0) {
+            self.kind = kind
+            self.lastAttempt = lastAttempt
+            self.durationSeconds = durationSeconds
+            self.bytesRead = bytesRead
+            self.bytesAdded = bytesAdded
+            self.bytesTotal = bytesTotal
+        }
 
         enum CodingKeys: String, CodingKey {
-            case kind, lastAttempt = "last_attempt", lastSuccess = "last_success", lastSnapshot = "last_snapshot"
+            case kind, lastAttempt = "last_attempt", lastSuccess = "last_success", lastFailure = "last_failure"
+            case lastSnapshot = "last_snapshot"
             case durationSeconds = "duration_seconds", bytesRead = "bytes_read", bytesAdded = "bytes_added"
             case bytesTotal = "bytes_total", error, skipped
+            case maxAgeSeconds = "max_age_seconds", ageSeconds = "age_seconds", age, state, healthy
         }
     }
 
@@ -31,8 +60,14 @@ public struct RunStatus: Codable, Sendable {
         enum CodingKeys: String, CodingKey { case lastRun = "last_run", ok, detail }
     }
 
-    public var version = 1
+    public var version = RunStatus.currentVersion
+    /// The time the health fields below and in each source were evaluated for.
+    public var checkedAt: Date?
+    /// Every source healthy, every step ok, the last run not stopped (at `checked_at`).
+    public var healthy: Bool?
     public var runStarted: Date?
+    /// `status` only: the systemd timer's next run, when systemd knows it (a run leaves it out).
+    public var nextRun: Date?
     public var runFinished: Date?
     /// 0 all good, 3 partial (a source or step failed, or a volume's `skipped` lists entries), 1 failed.
     public var exitCode: Int32 = 0
@@ -51,15 +86,19 @@ public struct RunStatus: Codable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case version, runStarted = "run_started", runFinished = "run_finished", exitCode = "exit_code", interrupted, sources, steps
+        case version, checkedAt = "checked_at", healthy, runStarted = "run_started", runFinished = "run_finished", exitCode = "exit_code", interrupted, sources, steps
+        case nextRun = "next_run"
         case lastPrune = "last_prune", verifyCoverage = "verify_coverage", verifySlices = "verify_slices"
     }
 
     public static func load(path: String) -> RunStatus? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        FileManager.default.contents(atPath: path).flatMap { try? decode($0) }
+    }
+
+    static func decode(_ data: Data) throws -> RunStatus {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(RunStatus.self, from: data)
+        return try decoder.decode(RunStatus.self, from: data)
     }
 
     public func save(path: String) throws {
@@ -102,7 +141,11 @@ public enum RunMetrics {
         metric("stackbackup_last_success_timestamp_seconds", "Time of the last successful backup of a source.",
                sources.compactMap { s in s.value.lastSuccess.map { (labels(s.key, s.value), $0.timeIntervalSince1970) } })
         metric("stackbackup_last_attempt_timestamp_seconds", "Time of the last backup attempt of a source.",
-               sources.map { (labels($0.key, $0.value), $0.value.lastAttempt.timeIntervalSince1970) })
+               sources.compactMap { s in s.value.lastAttempt.map { (labels(s.key, s.value), $0.timeIntervalSince1970) } })
+        metric("stackbackup_max_age_seconds", "How old the last success of a source may be before it is stale (its max_age).",
+               sources.compactMap { s in s.value.maxAgeSeconds.map { (labels(s.key, s.value), $0) } })
+        metric("stackbackup_source_healthy", "1 when a source was healthy (backed up, not stale, not partial) at the end of the last run.",
+               sources.map { (labels($0.key, $0.value), $0.value.healthy == true ? 1.0 : 0.0) })
         metric("stackbackup_duration_seconds", "Duration of the last backup attempt of a source.",
                sources.map { (labels($0.key, $0.value), $0.value.durationSeconds) })
         metric("stackbackup_bytes_read", "Bytes read by the last backup of a source.",
@@ -117,7 +160,9 @@ public enum RunMetrics {
                sources.map { (labels($0.key, $0.value), Double($0.value.skipped?.count ?? 0)) })
         if let finished = status.runFinished {
             metric("stackbackup_run_timestamp_seconds", "End of the last `stackbackup run`.", [("", finished.timeIntervalSince1970)])
-            metric("stackbackup_run_exit_code", "Exit code of the last `stackbackup run` (0 ok, 3 partial).", [("", Double(status.exitCode))])
+            metric("stackbackup_run_exit_code", "Exit code of the last `stackbackup run` (0 ok, 3 partial, 143 SIGTERM).", [("", Double(status.exitCode))])
+            metric("stackbackup_run_interrupted", "1 when the last `stackbackup run` was stopped (a signal, a lost lock) before it finished.",
+                   [("", status.interrupted == nil ? 0.0 : 1.0)])
         }
         if let started = status.runStarted, let finished = status.runFinished {
             metric("stackbackup_run_duration_seconds", "Duration of the last `stackbackup run`.", [("", finished.timeIntervalSince(started))])

@@ -92,6 +92,9 @@ public struct GlobalsResult: Sendable {
     public var includesPasswords: Bool
     public var roles: Int
     public var warnings: [String]
+    /// The manifest blob as saved: its plain size and what it added to the repository.
+    public var manifestSize: Int
+    public var saved: SavedBlob
 }
 
 /// Dumps the cluster's roles (not the built-in `pg_*` ones), memberships and
@@ -169,7 +172,9 @@ public final class GlobalsDumper {
 
         let manifest = GlobalsManifest(serverVersion: db.serverVersion, dumpedAt: DatabaseDumper.parseUTC(now.string(0, 0)) ?? Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
                                        includesPasswords: includesPasswords, roles: list, memberships: memberships)
-        let saved = try store.saveJSON(manifest)
-        return GlobalsResult(manifestID: saved.id, manifest: manifest, includesPasswords: includesPasswords, roles: list.count, warnings: warnings)
+        let bytes = try CanonicalJSON.encode(manifest)
+        let saved = try store.saveBlob(.manifest, bytes: bytes)
+        return GlobalsResult(manifestID: saved.id, manifest: manifest, includesPasswords: includesPasswords, roles: list.count,
+                             warnings: warnings, manifestSize: bytes.count, saved: saved)
     }
 }

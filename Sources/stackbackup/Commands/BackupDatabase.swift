@@ -97,7 +97,9 @@ extension Backup {
                             try context.console.printJSON(DumpJSON(snapshot: outcome.snapshotID?.hex, database: "globals", source: label,
                                                                    server: settings.name, stats: outcome.snapshot.stats, warnings: outcome.warnings))
                         } else {
-                            context.console.info("\(label): snapshot \(outcome.snapshotID?.short ?? "-") saved")
+                            let stats = outcome.snapshot.stats
+                            let held = GlobalsSummary.describe(roles: stats.roles ?? 0, memberships: stats.memberships ?? 0)
+                            context.console.info("\(label): snapshot \(outcome.snapshotID?.short ?? "-") saved: \(held), \(Format.bytes(stats.bytesTotal))")
                         }
                     case .failed(let label, let error):
                         context.console.error("\(label): \(error)")

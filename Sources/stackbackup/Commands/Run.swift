@@ -12,8 +12,14 @@ struct Run: ParsableCommand {
         `hooks.healthcheck_url` at start, success and failure (a failing ping never fails the run).
         Under systemd the output is plain lines for the journal.
 
+        Sources the config no longer names are dropped from the status file and the metrics (their \
+        snapshots stay in the repository). Stopped by SIGTERM (`systemctl stop`, a timeout) or SIGINT, the \
+        run abandons the work under way, records `interrupted` (what stopped it, what was not done) in the \
+        status file and metrics, pings `/fail` with that reason, removes its locks and exits 143 (130).
+
         Exit code 0 when everything succeeded, 3 when some sources or steps failed or a volume snapshot
-        was saved without entries it could not read (named in the output and the status file), 1 when all failed.
+        was saved without entries it could not read (named in the output and the status file), 1 when all
+        failed, 143 stopped by SIGTERM, 130 by SIGINT.
         \(ExitStatus.table)
         """)
 

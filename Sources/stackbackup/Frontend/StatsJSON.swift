@@ -11,6 +11,7 @@ struct StatsJSON: Encodable {
         case filesNew = "files_new", filesChanged = "files_changed", filesUnchanged = "files_unchanged", directories
         case bytesRead = "bytes_read", bytesTotal = "bytes_total", bytesAdded = "bytes_added", blobsAdded = "blobs_added"
         case durationSeconds = "duration_seconds", tables, rows, entriesSkipped = "entries_skipped"
+        case roles, memberships
     }
 
     func encode(to encoder: Encoder) throws {
@@ -27,5 +28,7 @@ struct StatsJSON: Encodable {
         try c.encodeIfPresent(stats.tables, forKey: .tables)
         try c.encodeIfPresent(stats.rows, forKey: .rows)
         try c.encodeIfPresent(stats.entriesSkipped, forKey: .entriesSkipped)
+        try c.encodeIfPresent(stats.roles, forKey: .roles)
+        try c.encodeIfPresent(stats.memberships, forKey: .memberships)
     }
 }

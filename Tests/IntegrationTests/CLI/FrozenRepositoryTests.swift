@@ -122,6 +122,13 @@ struct FrozenRepositoryTests {
         let stats = byID[FrozenRepository.databaseID]?["stats"] as? [String: Any]
         #expect((stats?["tables"] as? NSNumber)?.intValue == 3, "\(list)")
         #expect((stats?["rows"] as? NSNumber)?.intValue == 772, "\(list)")
+        // Recorded without size or counts: `snapshots` reads them from the manifest.
+        let globals = byID[FrozenRepository.globalsID]?["stats"] as? [String: Any]
+        #expect((globals?["roles"] as? NSNumber)?.intValue == 2, "\(list)")
+        #expect((globals?["memberships"] as? NSNumber)?.intValue == 0, "\(list)")
+        #expect(((globals?["bytes_total"] as? NSNumber)?.intValue ?? 0) > 0, "\(list)")
+        let table = try FrozenRepository.succeed(["snapshots"], repo: repo).stdout
+        #expect(table.split(separator: "\n").contains { $0.hasPrefix(String(FrozenRepository.globalsID.prefix(8))) && $0.contains("2 roles, 0 memberships") }, "\(table)")
         for snapshot in list { #expect(snapshot["tool_version"] as? String == "0.1.0") }
     }
 
