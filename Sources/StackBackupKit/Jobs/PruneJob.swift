@@ -169,9 +169,9 @@ public enum PruneJob {
     }
 
     /// Damage (or a missing blob) becomes an `IntegrityError` naming the object;
-    /// a storage failure stays what it is: prune could not run.
+    /// a storage failure or a stop stays what it is: prune could not run, or was told to stop.
     private static func refusal(_ object: String, _ error: Error) -> Error {
-        if error is BackendError { return error }
+        if error is BackendError || error is InterruptedError || error is CancellationError { return error }
         let reason = (error as? IntegrityError)?.problem ?? "\(error)"
         return IntegrityError(object: object, problem: "cannot be loaded (\(reason)); prune stopped without deleting anything")
     }
