@@ -69,11 +69,7 @@ extension Repository {
         }
         guard !records.isEmpty else { return adopted }
         try proveHeldLocks("the packs left by an interrupted backup were not indexed")
-        for start in stride(from: 0, to: records.count, by: Self.packsPerRepairSegment) {
-            let group = Array(records[start..<min(start + Self.packsPerRepairSegment, records.count)])
-            let segment = IndexSegment(packs: group)
-            _ = try saveDocument(DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing)
-        }
+        _ = try saveIndexSegments(records)
         try loadIndex()
         return adopted
     }

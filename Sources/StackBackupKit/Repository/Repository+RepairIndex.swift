@@ -17,6 +17,22 @@ extension Repository {
     /// Packs per segment written by a repair, so no single document grows without bound.
     static let packsPerRepairSegment = 1024
 
+    /// Writes `records` as index segments of at most `packsPerRepairSegment` packs, the last
+    /// one superseding `lastSupersedes`; returns their ids in the order written.
+    func saveIndexSegments(_ records: [IndexSegment.PackRecord], lastSupersedes: [ObjectID] = [],
+                           progress: ((_ number: Int, _ count: Int) -> Void)? = nil) throws -> [ObjectID] {
+        let groups = stride(from: 0, to: records.count, by: Self.packsPerRepairSegment).map {
+            Array(records[$0..<min($0 + Self.packsPerRepairSegment, records.count)])
+        }
+        var written: [ObjectID] = []
+        for (number, group) in groups.enumerated() {
+            progress?(number + 1, groups.count)
+            let segment = IndexSegment(supersedes: number == groups.count - 1 ? lastSupersedes : [], packs: group)
+            written.append(try saveDocument(DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing))
+        }
+        return written
+    }
+
     public func rebuildIndex(cancellation: Cancellation, progress: ((String) -> Void)? = nil) throws -> IndexRepairReport {
         var report = IndexRepairReport()
         try loadIndex()
@@ -52,18 +68,11 @@ extension Repository {
         let storedIDs = Set(stored.compactMap { ObjectID(hex: $0.name) })
         report.missingPacks = old.allPacks.map(\.id).filter { !storedIDs.contains($0) }.map(\.hex).sorted()
         let supersedes = oldSegments.compactMap { ObjectID(hex: $0) }
-        var written: Set<String> = []
-        let groups = stride(from: 0, to: records.count, by: Self.packsPerRepairSegment).map {
-            Array(records[$0..<min($0 + Self.packsPerRepairSegment, records.count)])
+        let segments = try saveIndexSegments(records, lastSupersedes: supersedes) { number, count in
+            progress?("writing index segment \(number)/\(count)")
         }
-        for (number, group) in groups.enumerated() {
-            progress?("writing index segment \(number + 1)/\(groups.count)")
-            let isLast = number == groups.count - 1
-            let segment = IndexSegment(supersedes: isLast ? supersedes : [], packs: group)
-            let id = try saveDocument(DocumentJSON.encode(segment), kind: .index, trailer: segment.keylessListing)
-            written.insert(id.hex)
-            report.segmentsWritten += 1
-        }
+        let written = Set(segments.map(\.hex))
+        report.segmentsWritten = segments.count
         // Not cancellable from here on: the new index is complete, the old one only goes.
         progress?("removing \(oldSegments.count) old index segment(s)")
         for name in oldSegments where !written.contains(name) {
